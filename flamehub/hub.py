@@ -1,0 +1,338 @@
+"""The :class:`Hub`: where the services are, how to log in, which API generation they speak.
+
+Example::
+
+    import flamehub
+    from flamehub import Hub, PasswordAuth
+
+    hub = Hub("http://localhost:3000", auth=PasswordAuth("admin", "start123"))
+    flamehub.connect(hub)          # the default hub of Model.objects
+    print(hub.version)             # '0.14.0', detected once from GET <core>/
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+
+from . import errors
+from .auth import ClientAuth, HubAuth, PasswordAuth, RobotAuth, TokenAuth
+from .dialects import Dialect, Generation
+from .transport import RetryPolicy, Timeout, Transport
+
+logger = logging.getLogger("flamehub.hub")
+
+#: The public FLAME Hub, used when no URL is given at all.
+PUBLIC_AUTH_URL = "https://auth.privateaim.dev/"
+PUBLIC_CORE_URL = "https://core.privateaim.dev/"
+PUBLIC_STORAGE_URL = "https://storage.privateaim.dev/"
+
+#: The three services and the path prefix the Hub's reverse proxy gives each.
+SERVICES = ("auth", "core", "storage")
+
+#: Environment variables read by :meth:`Hub.from_env`.
+ENV_URL = "FLAMEHUB_URL"
+ENV_AUTH_URL = "FLAMEHUB_AUTH_URL"
+ENV_CORE_URL = "FLAMEHUB_CORE_URL"
+ENV_STORAGE_URL = "FLAMEHUB_STORAGE_URL"
+ENV_USERNAME = "FLAMEHUB_USERNAME"
+ENV_PASSWORD = "FLAMEHUB_PASSWORD"  # noqa: S105 - a variable name, not a secret
+ENV_ROBOT_ID = "FLAMEHUB_ROBOT_ID"
+ENV_ROBOT_SECRET = "FLAMEHUB_ROBOT_SECRET"  # noqa: S105
+ENV_CLIENT_ID = "FLAMEHUB_CLIENT_ID"
+ENV_CLIENT_SECRET = "FLAMEHUB_CLIENT_SECRET"  # noqa: S105
+ENV_TOKEN = "FLAMEHUB_TOKEN"  # noqa: S105
+ENV_HUB_VERSION = "FLAMEHUB_HUB_VERSION"
+
+
+class Hub:
+    """A connection to one FLAME Hub (its auth, core and storage services).
+
+    Args:
+        url: the Hub's base URL behind its reverse proxy; ``<url>/auth/``,
+            ``<url>/core/`` and ``<url>/storage/`` are derived from it.
+        auth_url, core_url, storage_url: service URLs one by one (each
+            overrides the derived one). With no URL at all, the public
+            instance (``auth.privateaim.dev`` ...) is used.
+        auth: a :class:`~flamehub.PasswordAuth`, :class:`~flamehub.RobotAuth`,
+            :class:`~flamehub.ClientAuth` or :class:`~flamehub.TokenAuth`.
+        hub_version: skip detection and assume this Hub version (e.g. ``"0.8.13"``).
+        timeout: seconds, or ``(connect, read)``.
+        retry: a :class:`~flamehub.transport.RetryPolicy`.
+        session: a :class:`requests.Session` to use (proxies, CA bundles ...).
+        verify: TLS verification (``True`` or a CA bundle path).
+
+    Example::
+
+        with Hub("http://localhost:3000", auth=PasswordAuth("admin", "start123")) as hub:
+            print(Node.objects.using(hub).count())
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        auth_url: str | None = None,
+        core_url: str | None = None,
+        storage_url: str | None = None,
+        auth: HubAuth | None = None,
+        hub_version: str | None = None,
+        timeout: Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        verify: bool | str = True,
+    ) -> None:
+        if url is None and not (auth_url or core_url or storage_url):
+            defaults = (PUBLIC_AUTH_URL, PUBLIC_CORE_URL, PUBLIC_STORAGE_URL)
+        elif url is not None:
+            base = _with_slash(url)
+            defaults = tuple(urljoin(base, f"{service}/") for service in SERVICES)  # type: ignore[assignment]
+        else:
+            defaults = (None, None, None)  # type: ignore[assignment]
+        given = (auth_url, core_url, storage_url)
+        self._urls: dict[str, str | None] = {
+            service: _with_slash(explicit) if explicit else default
+            for service, explicit, default in zip(SERVICES, given, defaults, strict=True)
+        }
+        self.transport = Transport(session, timeout=timeout, retry=retry, verify=verify)
+        self.auth = auth
+        if auth is not None:
+            auth.bind(
+                base_url=self._urls["auth"] or "",
+                transport=self.transport,
+                dialect=lambda: self.dialect,
+            )
+        self._dialect: Dialect | None = Dialect.for_version(hub_version) if hub_version else None
+        self._detect_lock = threading.Lock()
+        #: ``meta.schema`` seen per collection path (current Hubs), used to check query keys.
+        self.schemas: dict[tuple[str, str], Mapping[str, Any]] = {}
+
+    # -- construction --------------------------------------------------------
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Hub:
+        """A Hub configured from ``FLAMEHUB_*`` environment variables.
+
+        ``FLAMEHUB_URL`` (or ``FLAMEHUB_AUTH_URL`` / ``_CORE_URL`` / ``_STORAGE_URL``);
+        credentials from the first complete pair of ``FLAMEHUB_TOKEN``,
+        ``FLAMEHUB_CLIENT_ID``/``_SECRET``, ``FLAMEHUB_ROBOT_ID``/``_SECRET``,
+        ``FLAMEHUB_USERNAME``/``FLAMEHUB_PASSWORD``; ``FLAMEHUB_HUB_VERSION`` skips
+        detection. Keyword arguments override what the environment says.
+
+        Example::
+
+            hub = Hub.from_env()       # FLAMEHUB_URL=http://localhost:3000 ...
+        """
+        env = os.environ if environ is None else environ
+        kwargs: dict[str, Any] = {
+            "url": env.get(ENV_URL) or None,
+            "auth_url": env.get(ENV_AUTH_URL) or None,
+            "core_url": env.get(ENV_CORE_URL) or None,
+            "storage_url": env.get(ENV_STORAGE_URL) or None,
+            "hub_version": env.get(ENV_HUB_VERSION) or None,
+            "auth": auth_from_env(env),
+        }
+        kwargs.update(overrides)
+        return cls(**kwargs)
+
+    # -- services ------------------------------------------------------------
+
+    @property
+    def auth_url(self) -> str:
+        """The auth service (authup) URL, ending in ``/``."""
+        return self.service_url("auth")
+
+    @property
+    def core_url(self) -> str:
+        """The core service URL, ending in ``/``."""
+        return self.service_url("core")
+
+    @property
+    def storage_url(self) -> str:
+        """The storage service URL, ending in ``/``."""
+        return self.service_url("storage")
+
+    def service_url(self, service: str) -> str:
+        """The base URL of ``"auth"``, ``"core"`` or ``"storage"``."""
+        if service not in self._urls:
+            raise errors.ConfigurationError(
+                f"unknown Hub service {service!r}; the services are {', '.join(SERVICES)}"
+            )
+        url = self._urls[service]
+        if not url:
+            raise errors.ConfigurationError(
+                f"this Hub has no {service} URL: pass url=... or {service}_url=..."
+            )
+        return url
+
+    def url_for(self, service: str, path: str) -> str:
+        """The absolute URL of ``path`` on ``service``."""
+        return self.service_url(service) + path.lstrip("/")
+
+    # -- generation ----------------------------------------------------------
+
+    @property
+    def dialect(self) -> Dialect:
+        """The wire dialect, detected once from ``GET <core>/`` unless ``hub_version`` was given."""
+        if self._dialect is None:
+            with self._detect_lock:
+                if self._dialect is None:
+                    self._dialect = Dialect.for_version(self._detect_version())
+        return self._dialect
+
+    @property
+    def version(self) -> str:
+        """The Hub version (``"0.14.0"``)."""
+        return self.dialect.version_string
+
+    @property
+    def generation(self) -> Generation:
+        """:attr:`Generation.LEGACY` (0.8.x - 0.12.x) or :attr:`Generation.CURRENT` (>= 0.13)."""
+        return self.dialect.generation
+
+    def _detect_version(self) -> str:
+        for service in ("core", "storage"):
+            if not self._urls.get(service):
+                continue
+            url = self.service_url(service)
+            response = self.transport.send("GET", url)
+            Transport.raise_for_status(response)
+            body = Transport.json(response)
+            if isinstance(body, dict) and body.get("version"):
+                logger.debug("detected Hub version %s from %s", body["version"], url)
+                return str(body["version"])
+        raise errors.ConfigurationError(
+            "could not detect the Hub version: GET <core>/ gave no 'version'; pass "
+            "hub_version='0.14.0' (or the Hub's real version) to Hub(...)"
+        )
+
+    # -- requests ------------------------------------------------------------
+
+    def send(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        json: Any = None,
+        data: Any = None,
+        files: Any = None,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+        authenticated: bool = True,
+        timeout: Timeout | None = None,
+    ) -> requests.Response:
+        """Send a request to a service and return the raw answer (raises on error statuses).
+
+        Example::
+
+            response = hub.send("storage", "GET", "bucket-files/<id>/stream", stream=True)
+        """
+        url = self.url_for(service, path)
+        response = self.transport.send(
+            method,
+            url,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            headers=headers,
+            auth=self.auth if authenticated else None,
+            stream=stream,
+            timeout=timeout,
+        )
+        if response.status_code >= 400:
+            try:
+                Transport.raise_for_status(response)
+            finally:
+                response.close()
+        return response
+
+    def request(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        **kwargs: Any,
+    ) -> Any:
+        """Like :meth:`send`, but returns the decoded JSON body.
+
+        Example::
+
+            body = hub.request("core", "GET", "nodes", params={"filter[name]": "site-a"})
+        """
+        response = self.send(service, method, path, **kwargs)
+        return Transport.json(response)
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.transport.close()
+
+    def __enter__(self) -> Hub:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        version = self._dialect.version_string if self._dialect else "undetected"
+        return (
+            f"<Hub core={self._urls['core']!r} auth={self._urls['auth']!r} "
+            f"storage={self._urls['storage']!r} version={version} auth={self.auth!r}>"
+        )
+
+
+def auth_from_env(env: Mapping[str, str]) -> HubAuth | None:
+    """The auth adapter described by ``FLAMEHUB_*`` variables, or ``None``."""
+    if env.get(ENV_TOKEN):
+        return TokenAuth(env[ENV_TOKEN])
+    if env.get(ENV_CLIENT_ID) and env.get(ENV_CLIENT_SECRET):
+        return ClientAuth(env[ENV_CLIENT_ID], env[ENV_CLIENT_SECRET])
+    if env.get(ENV_ROBOT_ID) and env.get(ENV_ROBOT_SECRET):
+        return RobotAuth(env[ENV_ROBOT_ID], env[ENV_ROBOT_SECRET])
+    if env.get(ENV_USERNAME) and env.get(ENV_PASSWORD):
+        return PasswordAuth(env[ENV_USERNAME], env[ENV_PASSWORD])
+    return None
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+# -- the default hub ----------------------------------------------------------
+
+_default_hub: Hub | None = None
+
+
+def connect(hub: Hub | None) -> Hub | None:
+    """Make ``hub`` the default that ``Model.objects`` uses (``None`` disconnects).
+
+    Returns the previous default.
+
+    Example::
+
+        flamehub.connect(Hub("http://localhost:3000", auth=PasswordAuth("admin", "start123")))
+        Node.objects.count()
+    """
+    global _default_hub
+    previous, _default_hub = _default_hub, hub
+    return previous
+
+
+def default_hub() -> Hub:
+    """The hub set by :func:`connect`; :class:`~flamehub.errors.ConfigurationError` if none."""
+    if _default_hub is None:
+        raise errors.ConfigurationError(
+            "no Hub is connected: call flamehub.connect(Hub(...)) first, or pass one "
+            "explicitly with Model.objects.using(hub)"
+        )
+    return _default_hub

@@ -1,0 +1,27 @@
+"""Every Hub resource, in one place.
+
+Example::
+
+    from flamehub.models import Realm, Node, Project
+    Node.objects.filter(realm_id=Realm.objects.get(name="master").id)
+"""
+
+from __future__ import annotations
+
+from .resources.auth import Realm
+from .resources.core import MasterImage, Node, Project, Registry, RegistryProject
+from .resources.enums import ApprovalStatus, HubEnum, NodeType, ProcessStatus, RegistryProjectType
+
+__all__ = [
+    "ApprovalStatus",
+    "HubEnum",
+    "MasterImage",
+    "Node",
+    "NodeType",
+    "ProcessStatus",
+    "Project",
+    "Realm",
+    "Registry",
+    "RegistryProject",
+    "RegistryProjectType",
+]

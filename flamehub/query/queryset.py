@@ -1,0 +1,686 @@
+"""Lazy, chainable QuerySets over a Hub collection.
+
+A QuerySet describes a query; nothing is sent until it is evaluated
+(iteration, ``len()``, ``bool()``, ``list()``, indexing, ``count()``,
+``exists()``, ``first()``, ``last()``, ``get()``). Every builder method
+returns a new QuerySet, so partial queries can be kept and reused.
+
+Example::
+
+    sites = Node.objects.filter(name__startswith="site-").exclude(hidden=True)
+    newest = sites.order_by("-created_at")[:10]     # still no request
+    for node in newest:                             # one request: page[limit]=10
+        print(node.name)
+
+Pages: the Hub caps ``page[limit]`` at 50, so a QuerySet reads as many pages
+as the slice needs, and reads ``meta.total`` to know when to stop.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from .. import errors
+from ..dialects import MAX_PAGE_SIZE, Dialect
+from ..hub import Hub, default_hub
+from ..resources.base import Capabilities, Resource, ResourceMeta, meta_of
+from ..resources.convert import converter_for
+from .lookups import EmptyResult, compile_filters
+from .q import Q
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+M = TypeVar("M", bound=Resource)
+
+#: Rows shown by ``repr()`` of a QuerySet before "...".
+REPR_OUTPUT_SIZE = 20
+
+
+class QuerySet(Generic[M]):
+    """A lazy query of one resource on one Hub.
+
+    Example::
+
+        Node.objects.filter(name__startswith="site-").order_by("-created_at")[:10]
+    """
+
+    def __init__(self, model: type[M], hub: Hub | None = None) -> None:
+        self.model = model
+        self._hub = hub
+        self._where = Q()
+        self._ordering: tuple[str, ...] = ()
+        self._includes: tuple[str, ...] = ()
+        self._only: tuple[str, ...] = ()
+        self._extra_fields: tuple[str, ...] = ()
+        self._offset = 0
+        self._limit: int | None = None
+        self._page_size = MAX_PAGE_SIZE
+        self._reversed = False
+        self._result_cache: list[M] | None = None
+        self._known_total: int | None = None
+
+    # -- cloning ---------------------------------------------------------------
+
+    def _clone(self) -> Self:
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone._result_cache = None
+        clone._known_total = None
+        return clone
+
+    def _check_not_sliced(self, operation: str) -> None:
+        if self._offset or self._limit is not None:
+            raise errors.QueryStateError(
+                f"cannot {operation} a QuerySet once it has been sliced; "
+                "apply filters and ordering before [a:b]"
+            )
+
+    @property
+    def meta(self) -> ResourceMeta:
+        return meta_of(self.model)
+
+    # -- builders --------------------------------------------------------------
+
+    def all(self) -> Self:
+        """A copy of this QuerySet (re-evaluated when used).
+
+        Example::
+
+            everything = Node.objects.all()
+        """
+        return self._clone()
+
+    def using(self, hub: Hub) -> Self:
+        """Run this query on ``hub`` instead of the default one.
+
+        Example::
+
+            Node.objects.using(other_hub).count()
+        """
+        clone = self._clone()
+        clone._hub = hub
+        return clone
+
+    def filter(self, *conditions: Q, **lookups: Any) -> Self:
+        """Keep rows matching every lookup (``field__lookup=value``) and Q object.
+
+        Example::
+
+            Node.objects.filter(name__startswith="site-", hidden=False)
+        """
+        self._check_not_sliced("filter")
+        clone = self._clone()
+        clone._where = self._where & Q(*conditions, **lookups)
+        return clone
+
+    def exclude(self, *conditions: Q, **lookups: Any) -> Self:
+        """Drop rows matching all the given lookups.
+
+        Example::
+
+            Node.objects.exclude(hidden=True)
+        """
+        self._check_not_sliced("exclude")
+        clone = self._clone()
+        clone._where = self._where & ~Q(*conditions, **lookups)
+        return clone
+
+    def order_by(self, *keys: str) -> Self:
+        """Sort by fields; ``-field`` sorts descending. Replaces any earlier ordering.
+
+        Example::
+
+            Node.objects.order_by("-created_at", "name")
+        """
+        self._check_not_sliced("reorder")
+        clone = self._clone()
+        clone._ordering = tuple(keys)
+        return clone
+
+    def reverse(self) -> Self:
+        """The same query in the opposite order.
+
+        Example::
+
+            Node.objects.order_by("name").reverse()
+        """
+        self._check_not_sliced("reverse")
+        clone = self._clone()
+        clone._reversed = not self._reversed
+        return clone
+
+    def include(self, *relations: str) -> Self:
+        """Embed related resources (the Hub's ``include``); they become typed attributes.
+
+        Example::
+
+            node = Node.objects.include("registry").get(id=node_id)
+            print(node.registry.host if node.registry else None)
+        """
+        clone = self._clone()
+        clone._includes = tuple(dict.fromkeys(self._includes + relations))
+        return clone
+
+    def only(self, *fields: str) -> Self:
+        """Fetch only these fields (plus ``id``); the others are ``None``.
+
+        Example::
+
+            Node.objects.only("id", "name")
+        """
+        clone = self._clone()
+        clone._only = tuple(dict.fromkeys(("id", *fields)))
+        return clone
+
+    def with_fields(self, *fields: str) -> Self:
+        """Also fetch fields the Hub leaves out by default (``fields=+x``).
+
+        Example::
+
+            Registry.objects.with_fields("account_secret").get(id=registry_id)
+        """
+        clone = self._clone()
+        clone._extra_fields = tuple(dict.fromkeys(self._extra_fields + fields))
+        return clone
+
+    def page_size(self, size: int) -> Self:
+        """Rows per request when paging (1 to 50, the Hub's cap).
+
+        Example::
+
+            for node in Node.objects.page_size(10).iterator():
+                ...
+        """
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            raise errors.QueryError(f"page size must be between 1 and {MAX_PAGE_SIZE}, not {size}")
+        clone = self._clone()
+        clone._page_size = size
+        return clone
+
+    # -- slicing ---------------------------------------------------------------
+
+    @overload
+    def __getitem__(self, key: int) -> M: ...
+    @overload
+    def __getitem__(self, key: slice) -> Self: ...
+    def __getitem__(self, key: int | slice) -> M | Self:
+        if isinstance(key, bool) or not isinstance(key, (int, slice)):
+            raise TypeError(f"QuerySet indices must be integers or slices, not {key!r}")
+        if isinstance(key, int):
+            if key < 0:
+                raise errors.QueryError(
+                    f"negative indexing is not supported (index {key}); use "
+                    ".reverse()[0] or .last()"
+                )
+            if self._result_cache is not None:
+                return self._result_cache[key]
+            rows = list(self._window(key, 1))
+            if not rows:
+                raise IndexError(f"{self.model.__name__} QuerySet index {key} out of range")
+            return rows[0]
+        if key.step not in (None, 1):
+            raise errors.QueryError(f"slice steps are not supported (step {key.step})")
+        start, stop = key.start or 0, key.stop
+        if start < 0 or (stop is not None and stop < 0):
+            raise errors.QueryError(
+                f"negative slice bounds are not supported ([{key.start}:{key.stop}])"
+            )
+        if self._result_cache is not None:
+            clone = self._clone()
+            clone._result_cache = self._result_cache[key]
+            return clone
+        return self._window(start, None if stop is None else max(stop - start, 0))
+
+    def _window(self, start: int, length: int | None) -> Self:
+        clone = self._clone()
+        clone._offset = self._offset + start
+        if self._limit is not None:
+            remaining = max(self._limit - start, 0)
+            length = remaining if length is None else min(length, remaining)
+        clone._limit = length
+        return clone
+
+    # -- compiling -------------------------------------------------------------
+
+    def _resolve_hub(self) -> Hub:
+        return self._hub if self._hub is not None else default_hub()
+
+    def _capabilities(self, hub: Hub) -> Capabilities:
+        meta = self.meta
+        dialect = hub.dialect
+        meta.require(dialect)
+        return meta.capabilities_for(dialect, hub.schemas.get((meta.service, meta.path)))
+
+    def _query_params(
+        self, hub: Hub, *, ordered: bool = True, select: bool = True
+    ) -> list[tuple[str, str]]:
+        """Filter/sort/include/fields parameters (raises QueryError or EmptyResult)."""
+        meta = self.meta
+        dialect = hub.dialect
+        caps = self._capabilities(hub)
+        params = compile_filters(self._where, meta, caps, dialect)
+        if ordered:
+            params.extend(self._sort_params(caps, dialect))
+        if select:
+            params.extend(self._select_params(caps, dialect))
+        return params
+
+    def _sort_params(self, caps: Capabilities, dialect: Dialect) -> list[tuple[str, str]]:
+        meta = self.meta
+        keys = self._ordering or self._default_sort(caps)
+        if self._reversed:
+            base = keys or meta.server_ordering
+            if not base:
+                raise errors.QueryError(
+                    f"cannot reverse {self.model.__name__} rows: the Hub sorts them by no field"
+                )
+            keys = tuple(_flip(key) for key in base)
+        if not keys:
+            return []
+        wire = []
+        for key in keys:
+            name = key.lstrip("-")
+            if name not in meta.scalar_fields:
+                raise errors.QueryError(
+                    f"{self.model.__name__} has no field {name!r} to order by; sortable fields on "
+                    f"Hub {dialect.version_string}: {', '.join(sorted(caps.sorts)) or '(none)'}"
+                )
+            if name not in caps.sorts:
+                raise errors.QueryError(
+                    f"cannot order {self.model.__name__} by {name!r}: the Hub ignores that key; "
+                    f"sortable fields on Hub {dialect.version_string}: "
+                    f"{', '.join(sorted(caps.sorts)) or '(none)'}"
+                )
+            wire.append(("-" if key.startswith("-") else "") + meta.fields[name].wire(dialect))
+        if len(wire) > 1 and not caps.multi_key_sort:
+            raise errors.QueryError(
+                f"{self.model.__name__} on Hub {dialect.version_string} sorts by one key only "
+                f"(the server drops multi-key sorts entirely); got {', '.join(keys)}"
+            )
+        return [("sort", ",".join(wire))]
+
+    def _default_sort(self, caps: Capabilities) -> tuple[str, ...]:
+        """A stable ordering for paging when the user gave none and the Hub has no default."""
+        if self.meta.server_ordering:
+            return ()
+        keys = tuple(key for key in self.meta.ordering if key.lstrip("-") in caps.sorts)
+        return keys if caps.multi_key_sort else keys[:1]
+
+    def _select_params(self, caps: Capabilities, dialect: Dialect) -> list[tuple[str, str]]:
+        meta = self.meta
+        params: list[tuple[str, str]] = []
+        if self._includes:
+            for name in self._includes:
+                if name not in caps.includes:
+                    raise errors.QueryError(
+                        f"cannot include {name!r} on {self.model.__name__}: includable on Hub "
+                        f"{dialect.version_string}: {', '.join(sorted(caps.includes)) or '(none)'}"
+                    )
+            params.append(("include", ",".join(meta.wire_names(dialect, self._includes))))
+        requested = self._only + self._extra_fields
+        for name in requested:
+            if name not in caps.fields and name not in caps.optional_fields:
+                raise errors.QueryError(
+                    f"cannot select field {name!r} of {self.model.__name__}: selectable on Hub "
+                    f"{dialect.version_string}: "
+                    f"{', '.join(sorted(caps.fields | caps.optional_fields))}"
+                )
+        if self._only:
+            names = tuple(dict.fromkeys(self._only + self._extra_fields))
+            params.append(("fields", ",".join(meta.wire_names(dialect, names))))
+        elif self._extra_fields:
+            params.append(
+                ("fields", ",".join("+" + w for w in meta.wire_names(dialect, self._extra_fields)))
+            )
+        return params
+
+    # -- fetching --------------------------------------------------------------
+
+    def _fetch_page(
+        self, hub: Hub, params: list[tuple[str, str]], offset: int, limit: int
+    ) -> tuple[list[M], dict[str, Any]]:
+        meta = self.meta
+        page = list(params)
+        if limit < MAX_PAGE_SIZE:
+            page.append(("page[limit]", str(limit)))
+        if offset:
+            page.append(("page[offset]", str(offset)))
+        response = hub.send(meta.service, "GET", meta.path, params=page)
+        request = response.request
+        body = hub.transport.json(response)
+        rows, page_meta = hub.dialect.unwrap_collection(
+            body, method="GET", url=(request.url or "") if request else ""
+        )
+        schema = page_meta.get("schema")
+        if isinstance(schema, Mapping):
+            hub.schemas[(meta.service, meta.path)] = schema
+        return [self._load(row, hub) for row in rows], page_meta
+
+    def _load(self, row: dict[str, Any], hub: Hub) -> M:
+        return load(self.model, row, hub)
+
+    def _pages(self) -> Iterator[tuple[list[M], dict[str, Any]]]:
+        """Pages of the current window, fetched lazily one request at a time."""
+        hub = self._resolve_hub()
+        try:
+            params = self._query_params(hub)
+        except EmptyResult:
+            self._known_total = 0
+            return
+        offset = self._offset
+        remaining = self._limit
+        while remaining is None or remaining > 0:
+            want = self._page_size if remaining is None else min(self._page_size, remaining)
+            rows, page_meta = self._fetch_page(hub, params, offset, want)
+            total = _int_or_none(page_meta.get("total"))
+            if total is not None:
+                self._known_total = total
+            yield rows, page_meta
+            if not rows:
+                return
+            offset += len(rows)
+            if remaining is not None:
+                remaining -= len(rows)
+            applied = _int_or_none(page_meta.get("limit"))
+            if total is not None and offset >= total:
+                return
+            if total is None and len(rows) < (applied or want):
+                return
+
+    def iterator(self) -> Iterator[M]:
+        """Stream rows page by page without caching them (for collections of any size).
+
+        Example::
+
+            for node in Node.objects.iterator():
+                process(node)
+        """
+        for rows, _meta in self._pages():
+            yield from rows
+
+    def _fetch_all(self) -> list[M]:
+        if self._result_cache is None:
+            self._result_cache = list(self.iterator())
+        return self._result_cache
+
+    def __iter__(self) -> Iterator[M]:
+        return iter(self._fetch_all())
+
+    def __len__(self) -> int:
+        return len(self._fetch_all())
+
+    def __bool__(self) -> bool:
+        return bool(self._fetch_all())
+
+    def __repr__(self) -> str:
+        if self._result_cache is None and self._hub is None:
+            try:
+                default_hub()
+            except errors.ConfigurationError:
+                return f"<{type(self).__name__} of {self.model.__name__} (no hub connected)>"
+        rows = list(self[: REPR_OUTPUT_SIZE + 1])
+        shown = ", ".join(repr(row) for row in rows[:REPR_OUTPUT_SIZE])
+        more = ", ..." if len(rows) > REPR_OUTPUT_SIZE else ""
+        return f"<{type(self).__name__} [{shown}{more}]>"
+
+    # -- terminal methods ------------------------------------------------------------
+
+    def count(self) -> int:
+        """The number of matching rows: one request reading ``meta.total``.
+
+        Example::
+
+            Node.objects.filter(hidden=False).count()
+        """
+        if self._result_cache is not None:
+            return len(self._result_cache)
+        hub = self._resolve_hub()
+        try:
+            params = self._query_params(hub, ordered=False, select=False)
+        except EmptyResult:
+            return 0
+        rows, page_meta = self._fetch_page(hub, params, 0, 1)
+        total = _int_or_none(page_meta.get("total"))
+        if total is None:
+            return len(list(self.iterator()))
+        available = max(total - self._offset, 0)
+        return available if self._limit is None else min(available, self._limit)
+
+    def exists(self) -> bool:
+        """Whether any row matches (one small request).
+
+        Example::
+
+            if not Realm.objects.filter(name="site-a").exists(): ...
+        """
+        if self._result_cache is not None:
+            return bool(self._result_cache)
+        return bool(list(self._window(0, 1)))
+
+    def first(self) -> M | None:
+        """The first row in the ordering (creation time by default), or ``None``.
+
+        Example::
+
+            Node.objects.order_by("name").first()
+        """
+        if self._result_cache is not None:
+            return self._result_cache[0] if self._result_cache else None
+        rows = list(self._window(0, 1))
+        return rows[0] if rows else None
+
+    def last(self) -> M | None:
+        """The last row in the ordering (creation time by default), or ``None``.
+
+        Example::
+
+            Node.objects.last()         # the newest node
+        """
+        if self._result_cache is not None:
+            return self._result_cache[-1] if self._result_cache else None
+        if self._offset or self._limit is not None:
+            rows = list(self)
+            return rows[-1] if rows else None
+        return self.reverse().first()
+
+    def get(self, *conditions: Q, **lookups: Any) -> M:
+        """The one row matching the lookups.
+
+        ``get(id=...)`` alone is a direct ``GET /<path>/<id>``. Raises
+        ``Model.DoesNotExist`` or ``Model.MultipleObjectsReturned``.
+
+        Example::
+
+            master = Realm.objects.get(name="master")
+        """
+        if not conditions and set(lookups) == {"id"} and not self._where:
+            return self._get_by_id(lookups["id"])
+        query = self.filter(*conditions, **lookups) if conditions or lookups else self
+        rows = list(query._window(0, 2))
+        if not rows:
+            raise self.model.DoesNotExist(
+                f"no {self.model.__name__} matches {query._where!r}"
+            )
+        if len(rows) > 1:
+            total = query._known_total
+            raise self.model.MultipleObjectsReturned(
+                f"get() found {total if total is not None else 'more than one'} "
+                f"{self.model.__name__} rows matching {query._where!r}; expected exactly one"
+            )
+        return rows[0]
+
+    def _get_by_id(self, pk: Any) -> M:
+        hub = self._resolve_hub()
+        meta = self.meta
+        caps = self._capabilities(hub)
+        params = self._select_params(caps, hub.dialect)
+        try:
+            body = hub.request(meta.service, "GET", f"{meta.path}/{_pk_text(pk)}", params=params)
+        except errors.NotFound as missing:
+            raise self.model.DoesNotExist(
+                f"{self.model.__name__} {pk} does not exist ({missing.request_line})"
+            ) from missing
+        return self._load(hub.dialect.unwrap_record(body), hub)
+
+    # -- writes ----------------------------------------------------------------------
+
+    def create(self, **values: Any) -> M:
+        """Create a row (``POST /<path>``) and return it as the Hub stored it.
+
+        Unknown fields, read-only fields and missing required fields raise
+        :class:`~flamehub.QueryError` before anything is sent.
+
+        Example::
+
+            node = Node.objects.create(name="site-a", realm_id=realm.id)
+        """
+        hub = self._resolve_hub()
+        meta = self.meta
+        meta.require(hub.dialect)
+        if not meta.creatable:
+            raise errors.UnsupportedByHub(f"{self.model.__name__} cannot be created through the API")
+        body = self._body(hub, values, creating=True)
+        response = hub.request(meta.service, "POST", meta.path, json=body)
+        return self._load(hub.dialect.unwrap_record(response), hub)
+
+    def _update(self, pk: Any, values: Mapping[str, Any]) -> M:
+        hub = self._resolve_hub()
+        meta = self.meta
+        meta.require(hub.dialect)
+        if not meta.updatable:
+            raise errors.UnsupportedByHub(f"{self.model.__name__} cannot be updated through the API")
+        body = self._body(hub, values, creating=False)
+        response = hub.request(meta.service, "POST", f"{meta.path}/{_pk_text(pk)}", json=body)
+        return self._load(hub.dialect.unwrap_record(response), hub)
+
+    def _delete(self, pk: Any) -> None:
+        hub = self._resolve_hub()
+        meta = self.meta
+        meta.require(hub.dialect)
+        if not meta.deletable:
+            raise errors.UnsupportedByHub(f"{self.model.__name__} cannot be deleted through the API")
+        hub.send(meta.service, "DELETE", f"{meta.path}/{_pk_text(pk)}").close()
+
+    def _body(self, hub: Hub, values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+        meta = self.meta
+        dialect = hub.dialect
+        converter = converter_for(dialect)
+        name = self.model.__name__
+        action = "create" if creating else "update"
+        allowed = {
+            field: spec
+            for field, spec in meta.scalar_fields.items()
+            if (spec.options.create if creating else spec.options.update)
+        }
+        body: dict[str, Any] = {}
+        for field, value in values.items():
+            spec = meta.fields.get(field)
+            if spec is None:
+                raise errors.QueryError(
+                    f"{name} has no field {field!r}; fields it accepts on {action}: "
+                    f"{', '.join(sorted(allowed))}"
+                )
+            if field not in allowed:
+                other = "create-only" if spec.options.create else "read-only"
+                if spec.options.update and creating:
+                    other = "update-only"
+                raise errors.QueryError(
+                    f"{name}.{field} is {other}: the Hub would silently ignore it on {action}; "
+                    f"fields it accepts on {action}: {', '.join(sorted(allowed))}"
+                )
+            if not spec.exists_on(dialect.generation):
+                raise errors.UnsupportedByHub(
+                    f"{name}.{field} does not exist on Hub {dialect.version_string}"
+                )
+            body[spec.wire(dialect)] = converter.to_wire(value)
+        if creating:
+            missing = [
+                field
+                for field, spec in allowed.items()
+                if spec.options.required and spec.exists_on(dialect.generation)
+                and values.get(field) is None
+            ]
+            if missing:
+                raise errors.QueryError(
+                    f"{name} needs {', '.join(missing)} to be created"
+                )
+        return body
+
+
+class Manager(QuerySet[M]):
+    """``Model.objects``: the QuerySet of every row, and the entry point of queries.
+
+    Example::
+
+        Node.objects.filter(name="site-a")
+        Node.objects.create(name="site-b", realm_id=realm.id)
+    """
+
+    def __repr__(self) -> str:
+        return f"<Manager of {self.model.__name__}>"
+
+
+def load(model: type[M], row: dict[str, Any], hub: Hub | None) -> M:
+    """A ``model`` instance from a wire row of ``hub``'s generation, bound to ``hub``."""
+    dialect = hub.dialect if hub is not None else None
+    if dialect is None:
+        raise errors.ConfigurationError("loading a row needs the hub it came from")
+    try:
+        instance = converter_for(dialect).structure(row, model)
+    except Exception as error:  # cattrs raises ExceptionGroups of many kinds
+        detail = _structure_error_detail(error)
+        raise errors.InvalidResponse(
+            f"could not read a {model.__name__} from the Hub's answer: {detail}",
+            body_preview=repr(row)[:200],
+        ) from error
+    _bind(instance, hub)
+    return instance
+
+
+def _bind(instance: Resource, hub: Hub | None) -> None:
+    instance._mark_loaded(hub)
+    for name in meta_of(type(instance)).relations:
+        related = getattr(instance, name)
+        for item in related if isinstance(related, list) else [related]:
+            if isinstance(item, Resource):
+                _bind(item, hub)
+
+
+def _structure_error_detail(error: BaseException) -> str:
+    if sys.version_info >= (3, 11) and isinstance(error, BaseExceptionGroup):
+        parts = []
+        for sub in error.exceptions:
+            note = "; ".join(getattr(sub, "__notes__", []) or [])
+            parts.append(f"{note}: {_structure_error_detail(sub)}" if note else
+                         _structure_error_detail(sub))
+        return "; ".join(parts)
+    return f"{type(error).__name__}: {error}"
+
+
+def _flip(key: str) -> str:
+    return key[1:] if key.startswith("-") else "-" + key
+
+
+def _int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _pk_text(pk: Any) -> str:
+    if pk is None:
+        raise errors.QueryError("this object has no id: it was never saved to the Hub")
+    if isinstance(pk, Resource):
+        pk = pk.pk
+    text = str(pk)
+    if not text or "/" in text or text in (".", ".."):
+        raise errors.QueryError(f"{pk!r} is not a valid id")
+    return text

@@ -1,0 +1,1 @@
+"""Resource declarations and the machinery behind them (see :mod:`flamehub.models`)."""

@@ -1,0 +1,369 @@
+"""HTTP transport: one pooled session, timeouts, retries and error mapping.
+
+Everything flamehub sends goes through :class:`Transport.send`. It
+
+- applies the default timeouts (connect, read) unless the caller gives others;
+- retries connection failures, timeouts and 502/503/504 answers with an
+  exponential backoff, but only for idempotent methods (GET, HEAD, DELETE,
+  OPTIONS): creates and updates are POSTs on the Hub and are never resent;
+- re-authenticates once and resends once when the Hub rejects the token
+  (401, ``invalid_token``, or the 500 "JWT is not active" of current Hubs);
+- turns error answers into :class:`~flamehub.errors.HubAPIError` subclasses
+  and non-JSON answers into :class:`~flamehub.errors.InvalidResponse`.
+
+Example::
+
+    transport = Transport(timeout=(3.05, 10), retry=RetryPolicy(total=5))
+    response = transport.send("GET", "https://core.privateaim.dev/nodes")
+    body = transport.json(response)
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json as jsonlib
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+import requests
+
+from . import errors
+from ._version import __version__
+
+logger = logging.getLogger("flamehub.transport")
+
+#: Seconds to wait for a TCP connection.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+#: Seconds to wait for the first byte of an answer (and between bytes of a stream).
+DEFAULT_READ_TIMEOUT = 60.0
+#: How many times an idempotent request is resent after a transient failure.
+DEFAULT_RETRIES = 3
+#: First backoff delay in seconds; doubled on each further retry.
+DEFAULT_BACKOFF_FACTOR = 0.25
+#: Upper bound of one backoff delay (also for ``Retry-After``).
+MAX_BACKOFF = 10.0
+#: Answers that mean "try again later".
+RETRY_STATUSES = frozenset({502, 503, 504})
+#: Methods that are safe to resend.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+#: The User-Agent header flamehub sends.
+USER_AGENT = f"flamehub/{__version__} python-requests/{requests.__version__}"
+
+Timeout = float | tuple[float, float]
+
+
+@runtime_checkable
+class RenewableAuth(Protocol):
+    """An auth adapter that can drop a rejected token and obtain a new one."""
+
+    can_renew: bool
+
+    def invalidate(self, token: str) -> None:
+        """Forget ``token`` if it is the current one."""
+
+
+@attrs.frozen
+class RetryPolicy:
+    """When and how often the transport resends a request.
+
+    Example::
+
+        Hub(url, retry=RetryPolicy(total=5, backoff_factor=0.5))
+    """
+
+    total: int = DEFAULT_RETRIES
+    backoff_factor: float = DEFAULT_BACKOFF_FACTOR
+    max_backoff: float = MAX_BACKOFF
+    statuses: frozenset[int] = RETRY_STATUSES
+    methods: frozenset[str] = IDEMPOTENT_METHODS
+
+    def allows(self, method: str) -> bool:
+        """Whether ``method`` may be resent at all."""
+        return method.upper() in self.methods
+
+    def delay(self, attempt: int, response: requests.Response | None = None) -> float:
+        """Seconds to sleep before retry number ``attempt`` (1-based)."""
+        if response is not None:
+            retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+            if retry_after is not None:
+                return min(retry_after, self.max_backoff)
+        return min(self.backoff_factor * (2 ** (attempt - 1)), self.max_backoff)
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        if parsed is None:
+            return None
+        return max(0.0, parsed.timestamp() - time.time())
+
+
+def is_token_rejection(response: requests.Response) -> bool:
+    """Whether the Hub refused the request because of the bearer token itself.
+
+    Covers 401, authup's 400 ``invalid_token`` and the 500 that current Hub
+    core/storage answer for an expired, revoked or malformed token.
+    """
+    status = response.status_code
+    if status == 401:
+        return True
+    if status not in (400, 500):
+        return False
+    body = _peek_json(response)
+    if not isinstance(body, dict):
+        return False
+    code = str(body.get("code") or "")
+    if code == "invalid_token":
+        return True
+    message = str(body.get("message") or "")
+    return status == 500 and code == "internal_error" and (
+        "JWT" in message or "token" in message.lower()
+    )
+
+
+def _peek_json(response: requests.Response) -> Any:
+    try:
+        return jsonlib.loads(response.content or b"null")
+    except (ValueError, requests.RequestException):
+        return None
+
+
+class Transport:
+    """Sends requests over one pooled :class:`requests.Session`.
+
+    Args:
+        session: a session to use (flamehub configures it); a new one by default.
+        timeout: seconds, or ``(connect, read)``.
+        retry: the :class:`RetryPolicy`.
+        verify: TLS verification, ``True`` or a CA bundle path. Never turn it off
+            for a Hub reached over a network you do not control.
+
+    Example::
+
+        transport = Transport(timeout=(5, 30))
+        transport.send("GET", "http://localhost:3000/core/")
+    """
+
+    def __init__(
+        self,
+        session: requests.Session | None = None,
+        *,
+        timeout: Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        verify: bool | str = True,
+    ) -> None:
+        self.session = session if session is not None else requests.Session()
+        self.session.headers.setdefault("User-Agent", USER_AGENT)
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.timeout: Timeout = (
+            timeout if timeout is not None else (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT)
+        )
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.verify = verify
+        self._sleep = time.sleep
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.session.close()
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        json: Any = None,
+        data: Any = None,
+        files: Any = None,
+        headers: Mapping[str, str] | None = None,
+        auth: requests.auth.AuthBase | None = None,
+        stream: bool = False,
+        timeout: Timeout | None = None,
+        allow_retry: bool = True,
+    ) -> requests.Response:
+        """Send one request (with retries and one re-authentication) and return the answer.
+
+        Error statuses are returned, not raised: call :meth:`raise_for_status`.
+        Raises :class:`~flamehub.errors.TransportError` (or ``HubTimeout``) when
+        no answer arrived after the allowed retries.
+        """
+        method = method.upper()
+        may_retry = allow_retry and self.retry.allows(method)
+        attempt = 0
+        renewed = False
+        effective_timeout = timeout if timeout is not None else self.timeout
+        while True:
+            started = time.monotonic()
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    data=data,
+                    files=files,
+                    headers=headers,
+                    auth=auth,
+                    stream=stream,
+                    timeout=effective_timeout,
+                    verify=self.verify,
+                )
+            except requests.Timeout as exc:
+                if may_retry and attempt < self.retry.total:
+                    attempt += 1
+                    self._backoff(method, url, attempt, None, f"timeout ({exc.__class__.__name__})")
+                    continue
+                raise errors.HubTimeout(
+                    f"{method} {url} got no answer within {_describe_timeout(effective_timeout)}"
+                    + _retried(attempt),
+                    method=method,
+                    url=url,
+                ) from None
+            except requests.ConnectionError as exc:
+                if may_retry and attempt < self.retry.total:
+                    attempt += 1
+                    self._backoff(method, url, attempt, None, "connection error")
+                    continue
+                raise errors.TransportError(
+                    f"{method} {url} failed: {_connection_reason(exc)}" + _retried(attempt),
+                    method=method,
+                    url=url,
+                ) from None
+            logger.debug(
+                "%s %s -> %s (%.0f ms)",
+                method,
+                response.url,
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+            )
+            if (
+                not renewed
+                and isinstance(auth, RenewableAuth)
+                and auth.can_renew
+                and is_token_rejection(response)
+            ):
+                renewed = True
+                used = response.request.headers.get("Authorization", "")
+                auth.invalidate(used.removeprefix("Bearer ").strip())
+                logger.info("%s %s: token rejected (%s); re-authenticating once", method, url,
+                            response.status_code)
+                response.close()
+                continue
+            if response.status_code in self.retry.statuses and may_retry and (
+                attempt < self.retry.total
+            ):
+                attempt += 1
+                self._backoff(method, url, attempt, response, f"status {response.status_code}")
+                response.close()
+                continue
+            return response
+
+    def _backoff(
+        self,
+        method: str,
+        url: str,
+        attempt: int,
+        response: requests.Response | None,
+        reason: str,
+    ) -> None:
+        delay = self.retry.delay(attempt, response)
+        logger.info(
+            "%s %s: %s; retry %d/%d in %.2f s", method, url, reason, attempt, self.retry.total,
+            delay,
+        )
+        self._sleep(delay)
+
+    # -- answers -------------------------------------------------------------
+
+    @staticmethod
+    def raise_for_status(response: requests.Response) -> None:
+        """Raise the matching :class:`~flamehub.errors.HubAPIError` for an error status."""
+        if response.status_code < 400:
+            return
+        raise error_from_response(response)
+
+    @staticmethod
+    def json(response: requests.Response) -> Any:
+        """The decoded JSON body; :class:`~flamehub.errors.InvalidResponse` if it is not JSON."""
+        request = response.request
+        method, url = (request.method or "", request.url or "") if request else ("", "")
+        content = response.content
+        if not content:
+            return None
+        try:
+            return jsonlib.loads(content)
+        except ValueError:
+            preview = _preview(content)
+            content_type = response.headers.get("Content-Type", "no content type")
+            raise errors.InvalidResponse(
+                f"expected JSON from {method} {url} (status {response.status_code}), "
+                f"got {content_type}: {preview!r}",
+                status_code=response.status_code,
+                method=method,
+                url=url,
+                body_preview=preview,
+            ) from None
+
+
+def error_from_response(response: requests.Response) -> errors.HubAPIError:
+    """Build the :class:`~flamehub.errors.HubAPIError` for an error answer."""
+    request = response.request
+    method, url = (request.method or "", request.url or "") if request else ("", "")
+    body: Any
+    try:
+        body = jsonlib.loads(response.content) if response.content else None
+    except ValueError:
+        body = _preview(response.content)
+    code: str | None = None
+    message = ""
+    issues: list[dict[str, Any]] = []
+    if isinstance(body, dict):
+        raw_code = body.get("code")
+        code = str(raw_code) if raw_code is not None else body.get("error")
+        message = str(body.get("error_description") or body.get("message") or "")
+        raw_issues = body.get("issues") or body.get("children") or []
+        if isinstance(raw_issues, list):
+            issues = [issue for issue in raw_issues if isinstance(issue, dict)]
+    elif isinstance(body, str) and body:
+        message = f"non-JSON error body: {body!r}"
+    if not message:
+        message = response.reason or ""
+    cls = errors.error_class_for(response.status_code, issues)
+    return cls(
+        response.status_code,
+        code=code,
+        message=message,
+        issues=issues,
+        body=body,
+        method=method,
+        url=url,
+    )
+
+
+def _preview(content: bytes) -> str:
+    return content[: errors.BODY_PREVIEW_CHARS].decode("utf-8", "replace")
+
+
+def _describe_timeout(timeout: Timeout) -> str:
+    if isinstance(timeout, tuple):
+        return f"{timeout[0]:g} s to connect / {timeout[1]:g} s to read"
+    return f"{timeout:g} s"
+
+
+def _retried(attempts: int) -> str:
+    return f" (after {attempts} retries)" if attempts else ""
+
+
+def _connection_reason(exc: requests.ConnectionError) -> str:
+    reason = exc.args[0] if exc.args else exc
+    reason = getattr(reason, "reason", reason)
+    text = str(reason)
+    # urllib3 messages repeat the pool object; keep the part that says why.
+    return text.split(": ", 1)[-1] if "Connection" in text else text
