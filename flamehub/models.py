@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from .resources.auth import Realm
 from .resources.core import MasterImage, Node, Project, Registry, RegistryProject
+from .resources.storage import Bucket, BucketFile
 from .resources.enums import ApprovalStatus, HubEnum, NodeType, ProcessStatus, RegistryProjectType
 
 __all__ = [
+    "Bucket",
+    "BucketFile",
     "ApprovalStatus",
     "HubEnum",
     "MasterImage",

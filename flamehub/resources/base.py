@@ -415,6 +415,47 @@ class Resource:
         self._assign_from(fresh)
         return self
 
+    # -- actions ---------------------------------------------------------------------
+
+    def _require_hub(self, using: Hub | None = None) -> Hub:
+        from ..hub import default_hub
+
+        return using or self.hub or default_hub()
+
+    def _action(
+        self,
+        method: str,
+        suffix: str,
+        *,
+        json: Any = None,
+        params: Any = None,
+        using: Hub | None = None,
+    ) -> Any:
+        """Call ``<METHOD> /<path>/<id>/<suffix>`` and return the decoded JSON body.
+
+        The one mechanism behind resource actions (commands, credentials ...)::
+
+            def command(self, name):
+                body = self._action("POST", "command", json={"command": name})
+                return self._reload_from(body)
+        """
+        hub = self._require_hub(using)
+        meta = meta_of(type(self))
+        meta.require(hub.dialect)
+        if self.pk is None:
+            raise errors.QueryError(f"this {type(self).__name__} has no id: save it first")
+        path = f"{meta.path}/{self.pk}/{suffix.strip('/')}"
+        return hub.request(meta.service, method, path, json=json, params=params)
+
+    def _reload_from(self: R, body: Any) -> R:
+        """Update this object in place from a record answer (enveloped or bare)."""
+        from ..query.queryset import load
+
+        hub = self._require_hub()
+        fresh = load(type(self), hub.dialect.unwrap_record(body), hub)
+        self._assign_from(fresh)
+        return self
+
     def _assign_from(self, other: Resource) -> None:
         for name in meta_of(type(self)).fields:
             object.__setattr__(self, name, getattr(other, name))
