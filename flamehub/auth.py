@@ -70,6 +70,34 @@ class _Token:
         return f"<token expires_at={self.expires_at:.0f}>"
 
 
+class Secret:
+    """A credential that never shows itself in ``repr``, ``str`` or ``vars()`` dumps.
+
+    Example::
+
+        secret = Secret("start123")
+        secret.reveal()     # 'start123'
+        repr(secret)        # '<hidden>'
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret value itself, for the one place that sends it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return _HIDDEN
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
 def _renew_at(issued_at: float, lifetime: float) -> float:
     margin = min(TOKEN_RENEWAL_MARGIN, lifetime * TOKEN_RENEWAL_MARGIN_FRACTION)
     return issued_at + lifetime - margin
@@ -143,10 +171,10 @@ class TokenAuth(HubAuth):
         super().__init__(None)
         if not token:
             raise errors.ConfigurationError("TokenAuth needs a non-empty token")
-        self._static_token = token
+        self._static_token = Secret(token)
 
     def token(self) -> str:
-        return self._static_token
+        return self._static_token.reveal()
 
     def __repr__(self) -> str:
         return f"TokenAuth(token={_HIDDEN})"
@@ -227,8 +255,9 @@ class _GrantAuth(HubAuth):
         lifetime = _seconds(payload.get("expires_in"), DEFAULT_TOKEN_LIFETIME)
         refresh = payload.get("refresh_token") or None
         refresh_lifetime = _seconds(payload.get("refresh_token_expires_in"), None)
-        logger.debug("obtained an access token with the %s grant (expires in %.0f s)", grant,
-                     lifetime)
+        logger.debug(
+            "obtained an access token with the %s grant (expires in %.0f s)", grant, lifetime
+        )
         return _Token(
             access=str(payload["access_token"]),
             expires_at=_renew_at(issued_at, lifetime),
@@ -290,10 +319,14 @@ class PasswordAuth(_GrantAuth):
             raise errors.ConfigurationError("PasswordAuth needs a username and a password")
         self.username = username
         self.realm = realm
-        self.__password = password
+        self.__password = Secret(password)
 
     def _grant_body(self) -> dict[str, Any]:
-        body = {"grant_type": "password", "username": self.username, "password": self.__password}
+        body = {
+            "grant_type": "password",
+            "username": self.username,
+            "password": self.__password.reveal(),
+        }
         if self.realm:
             body["realm_name"] = self.realm
         return body
@@ -320,7 +353,7 @@ class RobotAuth(_GrantAuth):
         if not robot_id or not robot_secret:
             raise errors.ConfigurationError("RobotAuth needs a robot id and a robot secret")
         self.robot_id = str(robot_id)
-        self.__secret = robot_secret
+        self.__secret = Secret(robot_secret)
 
     def _grant_body(self) -> dict[str, Any]:
         if self._dialect is not None and not self._dialect().robots:
@@ -328,7 +361,11 @@ class RobotAuth(_GrantAuth):
                 f"Hub {self._dialect().version_string} has no robots (removed in authup "
                 "1.0.0-beta.54 / Hub 0.12.3): use ClientAuth(client_id, client_secret) instead"
             )
-        return {"grant_type": "robot_credentials", "id": self.robot_id, "secret": self.__secret}
+        return {
+            "grant_type": "robot_credentials",
+            "id": self.robot_id,
+            "secret": self.__secret.reveal(),
+        }
 
     def __repr__(self) -> str:
         return f"RobotAuth(robot_id={self.robot_id!r}, robot_secret={_HIDDEN})"
@@ -353,13 +390,13 @@ class ClientAuth(_GrantAuth):
         if not client_id or not client_secret:
             raise errors.ConfigurationError("ClientAuth needs a client id and a client secret")
         self.client_id = str(client_id)
-        self.__secret = client_secret
+        self.__secret = Secret(client_secret)
 
     def _grant_body(self) -> dict[str, Any]:
         return {
             "grant_type": "client_credentials",
             "client_id": self.client_id,
-            "client_secret": self.__secret,
+            "client_secret": self.__secret.reveal(),
         }
 
     def __repr__(self) -> str:

@@ -163,8 +163,10 @@ class Dialect:
 
     def unwrap_record(self, body: Any, *, method: str = "", url: str = "") -> dict[str, Any]:
         """The entity dict of a single-record answer (enveloped or bare)."""
-        if isinstance(body, dict) and "data" in body and (
-            self.record_envelope or set(body) <= {"data", "meta"}
+        if (
+            isinstance(body, dict)
+            and "data" in body
+            and (self.record_envelope or set(body) <= {"data", "meta"})
         ):
             body = body["data"]
         if not isinstance(body, dict):

@@ -233,7 +233,9 @@ class MultipleObjectsReturned(FlamehubError, LookupError):
     """Base of every ``<Model>.MultipleObjectsReturned``: a ``get()`` matched several rows."""
 
 
-def error_class_for(status_code: int, issues: list[dict[str, Any]] | None = None) -> type[HubAPIError]:
+def error_class_for(
+    status_code: int, issues: list[dict[str, Any]] | None = None
+) -> type[HubAPIError]:
     """The :class:`HubAPIError` subclass for an HTTP status (and its issues)."""
     if status_code == 400 and any(
         isinstance(issue, Mapping) and issue.get("code") == "permission_not_found"

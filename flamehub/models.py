@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from .resources.auth import Realm
 from .resources.core import MasterImage, Node, Project, Registry, RegistryProject
-from .resources.storage import Bucket, BucketFile
 from .resources.enums import ApprovalStatus, HubEnum, NodeType, ProcessStatus, RegistryProjectType
+from .resources.storage import Bucket, BucketFile
 
 __all__ = [
+    "ApprovalStatus",
     "Bucket",
     "BucketFile",
-    "ApprovalStatus",
     "HubEnum",
     "MasterImage",
     "Node",

@@ -123,8 +123,10 @@ def is_token_rejection(response: requests.Response) -> bool:
     if code == "invalid_token":
         return True
     message = str(body.get("message") or "")
-    return status == 500 and code == "internal_error" and (
-        "JWT" in message or "token" in message.lower()
+    return (
+        status == 500
+        and code == "internal_error"
+        and ("JWT" in message or "token" in message.lower())
     )
 
 
@@ -252,12 +254,18 @@ class Transport:
                 renewed = True
                 used = response.request.headers.get("Authorization", "")
                 auth.invalidate(used.removeprefix("Bearer ").strip())
-                logger.info("%s %s: token rejected (%s); re-authenticating once", method, url,
-                            response.status_code)
+                logger.info(
+                    "%s %s: token rejected (%s); re-authenticating once",
+                    method,
+                    url,
+                    response.status_code,
+                )
                 response.close()
                 continue
-            if response.status_code in self.retry.statuses and may_retry and (
-                attempt < self.retry.total
+            if (
+                response.status_code in self.retry.statuses
+                and may_retry
+                and (attempt < self.retry.total)
             ):
                 attempt += 1
                 self._backoff(method, url, attempt, response, f"status {response.status_code}")
@@ -275,7 +283,12 @@ class Transport:
     ) -> None:
         delay = self.retry.delay(attempt, response)
         logger.info(
-            "%s %s: %s; retry %d/%d in %.2f s", method, url, reason, attempt, self.retry.total,
+            "%s %s: %s; retry %d/%d in %.2f s",
+            method,
+            url,
+            reason,
+            attempt,
+            self.retry.total,
             delay,
         )
         self._sleep(delay)

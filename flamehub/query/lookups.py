@@ -75,7 +75,11 @@ class _Encoded:
 def compile_filters(
     where: Q, meta: ResourceMeta, caps: Capabilities, dialect: Dialect
 ) -> list[tuple[str, str]]:
-    """The ``filter`` query parameters of ``where``; raises :class:`QueryError` or :class:`EmptyResult`."""
+    """The ``filter`` query parameters of ``where``.
+
+    Raises :class:`QueryError` for what cannot be said exactly, and
+    :class:`EmptyResult` when nothing can match.
+    """
     if not where:
         return []
     encoded = _encode_tree(where, meta, caps, dialect)
@@ -111,8 +115,8 @@ def _encode_condition(
         head, _, tail = field.rpartition(LOOKUP_SEPARATOR)
         if head in meta.fields:
             raise QueryError(
-                f"unsupported lookup {tail!r} in {field}{LOOKUP_SEPARATOR}...: "
-                f"{model} filters support {', '.join(sorted(LOOKUPS))}"
+                f"unsupported lookup {tail!r} on {model}.{head}; the lookups are "
+                f"{', '.join(sorted(LOOKUPS))}"
             )
     spec = meta.fields.get(field)
     if spec is None or spec.kind == "relation":
@@ -152,8 +156,10 @@ def _encode_condition(
         )
         return _Encoded(condition, spec, spec.wire(dialect), texts)
     text = _encode_value(value, spec, lookup, field, model)
-    if dialect.like_wildcards and lookup in ("startswith", "contains") and (
-        "%" in text or "_" in text
+    if (
+        dialect.like_wildcards
+        and lookup in ("startswith", "contains")
+        and ("%" in text or "_" in text)
     ):
         raise QueryError(
             f"{field}__{lookup}={value!r}: on Hub {dialect.version_string} '%' and '_' in a "
@@ -179,8 +185,12 @@ def _translate_like(condition: Condition, model: str) -> Condition:
             f"{condition.field}__like={pattern!r} on {model}: current Hubs express only "
             "'x%' (startswith), '%x' (endswith), '%x%' (contains) and 'x' (exact)"
         )
-    lookup = {(False, False): "exact", (False, True): "startswith", (True, False): "endswith",
-              (True, True): "contains"}[(starts, ends)]
+    lookup = {
+        (False, False): "exact",
+        (False, True): "startswith",
+        (True, False): "endswith",
+        (True, True): "contains",
+    }[(starts, ends)]
     return Condition(condition.field, lookup, core)
 
 
@@ -290,19 +300,17 @@ def _bracket_obstacle(where: Q, encoded: dict[int, _Encoded], dialect: Dialect) 
             what = f"exclude({lookup})" if negated else lookup
             return f"{what} on {condition.field!r} has no filter[...] form"
         for text in item.texts:
-            problem = _bracket_text_problem(text, lookup)
+            problem = _bracket_text_problem(text)
             if problem:
                 return f"{condition}: {problem}"
     return None
 
 
-def _bracket_text_problem(text: str, lookup: str) -> str | None:
+def _bracket_text_problem(text: str) -> str | None:
     if "," in text:
         return "a comma in a filter[...] value splits it into a list"
     if text.startswith(_BRACKET_UNSAFE_START) or text.endswith("~"):
         return "a value starting with ! < > ~ or ending with ~ reads as an operator"
-    if lookup == "in" and text == "null":
-        return None
     return None
 
 

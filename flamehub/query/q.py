@@ -75,8 +75,9 @@ class Q:
 
     __slots__ = ("children", "connector", "negated")
 
-    def __init__(self, *args: Q, _connector: str = AND, _negated: bool = False,
-                 **lookups: Any) -> None:
+    def __init__(
+        self, *args: Q, _connector: str = AND, _negated: bool = False, **lookups: Any
+    ) -> None:
         children: list[Q | Condition] = []
         for arg in args:
             if not isinstance(arg, Q):

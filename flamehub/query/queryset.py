@@ -18,7 +18,6 @@ as the slice needs, and reads ``meta.total`` to know when to stop.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
@@ -65,7 +64,8 @@ class QuerySet(Generic[M]):
     # -- cloning ---------------------------------------------------------------
 
     def _clone(self) -> Self:
-        clone = type(self).__new__(type(self))
+        klass = QuerySet if isinstance(self, Manager) else type(self)
+        clone = klass.__new__(klass)
         clone.__dict__.update(self.__dict__)
         clone._result_cache = None
         clone._known_total = None
@@ -442,7 +442,7 @@ class QuerySet(Generic[M]):
             params = self._query_params(hub, ordered=False, select=False)
         except EmptyResult:
             return 0
-        rows, page_meta = self._fetch_page(hub, params, 0, 1)
+        _rows, page_meta = self._fetch_page(hub, params, 0, 1)
         total = _int_or_none(page_meta.get("total"))
         if total is None:
             return len(list(self.iterator()))
@@ -499,13 +499,12 @@ class QuerySet(Generic[M]):
         if not conditions and set(lookups) == {"id"} and not self._where:
             return self._get_by_id(lookups["id"])
         query = self.filter(*conditions, **lookups) if conditions or lookups else self
-        rows = list(query._window(0, 2))
+        window = query._window(0, 2)
+        rows = list(window)
         if not rows:
-            raise self.model.DoesNotExist(
-                f"no {self.model.__name__} matches {query._where!r}"
-            )
+            raise self.model.DoesNotExist(f"no {self.model.__name__} matches {query._where!r}")
         if len(rows) > 1:
-            total = query._known_total
+            total = window._known_total
             raise self.model.MultipleObjectsReturned(
                 f"get() found {total if total is not None else 'more than one'} "
                 f"{self.model.__name__} rows matching {query._where!r}; expected exactly one"
@@ -541,7 +540,9 @@ class QuerySet(Generic[M]):
         meta = self.meta
         meta.require(hub.dialect)
         if not meta.creatable:
-            raise errors.UnsupportedByHub(f"{self.model.__name__} cannot be created through the API")
+            raise errors.UnsupportedByHub(
+                f"{self.model.__name__} cannot be created through the API"
+            )
         body = self._body(hub, values, creating=True)
         response = hub.request(meta.service, "POST", meta.path, json=body)
         return self._load(hub.dialect.unwrap_record(response), hub)
@@ -551,7 +552,9 @@ class QuerySet(Generic[M]):
         meta = self.meta
         meta.require(hub.dialect)
         if not meta.updatable:
-            raise errors.UnsupportedByHub(f"{self.model.__name__} cannot be updated through the API")
+            raise errors.UnsupportedByHub(
+                f"{self.model.__name__} cannot be updated through the API"
+            )
         body = self._body(hub, values, creating=False)
         response = hub.request(meta.service, "POST", f"{meta.path}/{_pk_text(pk)}", json=body)
         return self._load(hub.dialect.unwrap_record(response), hub)
@@ -561,7 +564,9 @@ class QuerySet(Generic[M]):
         meta = self.meta
         meta.require(hub.dialect)
         if not meta.deletable:
-            raise errors.UnsupportedByHub(f"{self.model.__name__} cannot be deleted through the API")
+            raise errors.UnsupportedByHub(
+                f"{self.model.__name__} cannot be deleted through the API"
+            )
         hub.send(meta.service, "DELETE", f"{meta.path}/{_pk_text(pk)}").close()
 
     def _body(self, hub: Hub, values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -600,13 +605,12 @@ class QuerySet(Generic[M]):
             missing = [
                 field
                 for field, spec in allowed.items()
-                if spec.options.required and spec.exists_on(dialect.generation)
+                if spec.options.required
+                and spec.exists_on(dialect.generation)
                 and values.get(field) is None
             ]
             if missing:
-                raise errors.QueryError(
-                    f"{name} needs {', '.join(missing)} to be created"
-                )
+                raise errors.QueryError(f"{name} needs {', '.join(missing)} to be created")
         return body
 
 
@@ -650,12 +654,14 @@ def _bind(instance: Resource, hub: Hub | None) -> None:
 
 
 def _structure_error_detail(error: BaseException) -> str:
-    if sys.version_info >= (3, 11) and isinstance(error, BaseExceptionGroup):
+    exceptions = getattr(error, "exceptions", None)
+    if isinstance(exceptions, (list, tuple)) and exceptions:
         parts = []
-        for sub in error.exceptions:
+        for sub in exceptions:
             note = "; ".join(getattr(sub, "__notes__", []) or [])
-            parts.append(f"{note}: {_structure_error_detail(sub)}" if note else
-                         _structure_error_detail(sub))
+            parts.append(
+                f"{note}: {_structure_error_detail(sub)}" if note else _structure_error_detail(sub)
+            )
         return "; ".join(parts)
     return f"{type(error).__name__}: {error}"
 

@@ -78,8 +78,15 @@ class Capabilities:
     available: bool
 
 
-_CAPABILITY_KEYS = ("filters", "sorts", "includes", "fields", "optional_fields", "multi_key_sort",
-                    "generations")
+_CAPABILITY_KEYS = (
+    "filters",
+    "sorts",
+    "includes",
+    "fields",
+    "optional_fields",
+    "multi_key_sort",
+    "generations",
+)
 
 
 class ResourceMeta:
@@ -156,12 +163,15 @@ class ResourceMeta:
         indexed = _schema_flag(schema, ("sorts", "sort"), "indexed")
         return attrs.evolve(
             caps,
-            filters=frozenset(filters & set(self.scalar_fields)) if filters is not None
+            filters=frozenset(filters & set(self.scalar_fields))
+            if filters is not None
             else caps.filters,
             sorts=frozenset(sorts & set(self.scalar_fields)) if sorts is not None else caps.sorts,
-            includes=frozenset(relations & set(self.relations)) if relations is not None
+            includes=frozenset(relations & set(self.relations))
+            if relations is not None
             else caps.includes,
-            fields=frozenset(fields & set(self.scalar_fields)) if fields is not None
+            fields=frozenset(fields & set(self.scalar_fields))
+            if fields is not None
             else caps.fields,
             multi_key_sort=caps.multi_key_sort and indexed is not True,
         )

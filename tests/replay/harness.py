@@ -79,9 +79,7 @@ class Recording:
         data = json.loads(path.read_text())
         self.version = version
         self.scenario = scenario
-        self.exchanges = [
-            _exchange(index, raw) for index, raw in enumerate(data["exchanges"])
-        ]
+        self.exchanges = [_exchange(index, raw) for index, raw in enumerate(data["exchanges"])]
 
     def __getitem__(self, index: int) -> Exchange:
         return self.exchanges[index]
@@ -138,8 +136,9 @@ class Replayer:
             _assert_query(sent, expected_query, default_sort, exchange)
             _assert_body(request.body, exchange.body, exchange, check_body_values)
             self.served.append(exchange)
-            headers = {"Content-Type": exchange.response_headers.get(
-                "content-type", "application/json")}
+            headers = {
+                "Content-Type": exchange.response_headers.get("content-type", "application/json")
+            }
             return exchange.status, headers, exchange.content()
 
         self.rsps.add_callback(exchange.method, url_pattern, callback=callback)
