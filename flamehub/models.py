@@ -1,30 +1,113 @@
-"""Every Hub resource, in one place.
+"""Every Hub resource, its enums and action result types, in one place.
 
 Example::
 
-    from flamehub.models import Realm, Node, Project
+    from flamehub.models import Analysis, Node, Realm
     Node.objects.filter(realm_id=Realm.objects.get(name="master").id)
+    Analysis.objects.get(id=analysis_id).build_start()
 """
 
 from __future__ import annotations
 
-from .resources.auth import Realm
-from .resources.core import MasterImage, Node, Project, Registry, RegistryProject
-from .resources.enums import ApprovalStatus, HubEnum, NodeType, ProcessStatus, RegistryProjectType
+from .resources.auth import (
+    Client,
+    ClientPermission,
+    ClientRole,
+    Permission,
+    Realm,
+    Robot,
+    Role,
+    RolePermission,
+    User,
+    UserPermission,
+    UserRole,
+)
+from .resources.core import (
+    Analysis,
+    AnalysisBucket,
+    AnalysisBucketFile,
+    AnalysisLog,
+    AnalysisNode,
+    AnalysisNodeEvent,
+    AnalysisNodeLog,
+    AnalysisPermission,
+    ClientCredentials,
+    MasterImage,
+    MasterImageEventLog,
+    MasterImageGroup,
+    Node,
+    Project,
+    ProjectNode,
+    Registry,
+    RegistryCredentials,
+    RegistryProject,
+    analysis_commands,
+)
+from .resources.enums import (
+    AnalysisBucketType,
+    AnalysisCommand,
+    ApprovalStatus,
+    ClientAuthMethod,
+    DecisionStrategy,
+    HubEnum,
+    LogChannel,
+    LogLevel,
+    MasterImageCommand,
+    NodeType,
+    ProcessStatus,
+    RealmScope,
+    RegistryCommand,
+    RegistryProjectType,
+    TokenBindingMethod,
+)
 from .resources.storage import Bucket, BucketFile
 
 __all__ = [
+    "Analysis",
+    "AnalysisBucket",
+    "AnalysisBucketFile",
+    "AnalysisBucketType",
+    "AnalysisCommand",
+    "AnalysisLog",
+    "AnalysisNode",
+    "AnalysisNodeEvent",
+    "AnalysisNodeLog",
+    "AnalysisPermission",
     "ApprovalStatus",
     "Bucket",
     "BucketFile",
+    "Client",
+    "ClientAuthMethod",
+    "ClientCredentials",
+    "ClientPermission",
+    "ClientRole",
+    "DecisionStrategy",
     "HubEnum",
+    "LogChannel",
+    "LogLevel",
     "MasterImage",
+    "MasterImageCommand",
+    "MasterImageEventLog",
+    "MasterImageGroup",
     "Node",
     "NodeType",
+    "Permission",
     "ProcessStatus",
     "Project",
+    "ProjectNode",
     "Realm",
+    "RealmScope",
     "Registry",
+    "RegistryCommand",
+    "RegistryCredentials",
     "RegistryProject",
     "RegistryProjectType",
+    "Robot",
+    "Role",
+    "RolePermission",
+    "TokenBindingMethod",
+    "User",
+    "UserPermission",
+    "UserRole",
+    "analysis_commands",
 ]

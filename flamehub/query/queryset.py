@@ -60,6 +60,8 @@ class QuerySet(Generic[M]):
         self._reversed = False
         self._result_cache: list[M] | None = None
         self._known_total: int | None = None
+        #: Values ``create()`` adds (a related manager's parent key, e.g. ``project_id``).
+        self._create_defaults: dict[str, Any] = {}
 
     # -- cloning ---------------------------------------------------------------
 
@@ -261,6 +263,14 @@ class QuerySet(Generic[M]):
         meta = self.meta
         dialect = hub.dialect
         caps = self._capabilities(hub)
+        filtered = {condition.field for condition in self._where.conditions()}
+        missing = caps.required_filters - filtered
+        if missing:
+            raise errors.QueryError(
+                f"{self.model.__name__} on Hub {dialect.version_string} cannot be listed without "
+                f"filter({', '.join(f'{name}=...' for name in sorted(missing))}): the Hub "
+                "refuses the request"
+            )
         params = compile_filters(self._where, meta, caps, dialect)
         if ordered:
             params.extend(self._sort_params(caps, dialect))
@@ -514,6 +524,7 @@ class QuerySet(Generic[M]):
     def _get_by_id(self, pk: Any) -> M:
         hub = self._resolve_hub()
         meta = self.meta
+        meta.require_operation("gettable", hub.dialect, "read by id")
         caps = self._capabilities(hub)
         params = self._select_params(caps, hub.dialect)
         try:
@@ -530,19 +541,17 @@ class QuerySet(Generic[M]):
         """Create a row (``POST /<path>``) and return it as the Hub stored it.
 
         Unknown fields, read-only fields and missing required fields raise
-        :class:`~flamehub.QueryError` before anything is sent.
+        :class:`~flamehub.QueryError` before anything is sent. Through a related
+        manager the parent's key is filled in (``project.nodes.create(node_id=...)``).
 
         Example::
 
             node = Node.objects.create(name="site-a", realm_id=realm.id)
         """
+        values = {**self._create_defaults, **values}
         hub = self._resolve_hub()
         meta = self.meta
-        meta.require(hub.dialect)
-        if not meta.creatable:
-            raise errors.UnsupportedByHub(
-                f"{self.model.__name__} cannot be created through the API"
-            )
+        meta.require_operation("creatable", hub.dialect, "created")
         body = self._body(hub, values, creating=True)
         response = hub.request(meta.service, "POST", meta.path, json=body)
         return self._load(hub.dialect.unwrap_record(response), hub)
@@ -550,23 +559,38 @@ class QuerySet(Generic[M]):
     def _update(self, pk: Any, values: Mapping[str, Any]) -> M:
         hub = self._resolve_hub()
         meta = self.meta
-        meta.require(hub.dialect)
-        if not meta.updatable:
-            raise errors.UnsupportedByHub(
-                f"{self.model.__name__} cannot be updated through the API"
-            )
+        meta.require_operation("updatable", hub.dialect, "updated")
         body = self._body(hub, values, creating=False)
         response = hub.request(meta.service, "POST", f"{meta.path}/{_pk_text(pk)}", json=body)
         return self._load(hub.dialect.unwrap_record(response), hub)
 
+    def delete(self) -> None:
+        """Delete every matching row with one bulk request (``DELETE /<path>?filter...``).
+
+        Only collections the Hub can bulk-delete have it (``Meta.bulk_delete``, e.g.
+        the log collections of current Hubs); elsewhere it raises
+        :class:`~flamehub.UnsupportedByHub` (delete objects one by one instead).
+        Filters are checked exactly as for a listing, so a filter the Hub would
+        ignore is refused instead of widening the delete.
+
+        Example::
+
+            AnalysisLog.objects.filter(analysis_id=analysis.id).delete()
+        """
+        self._check_not_sliced("delete")
+        hub = self._resolve_hub()
+        meta = self.meta
+        meta.require_operation("bulk_delete", hub.dialect, "bulk-deleted")
+        try:
+            params = self._query_params(hub, ordered=False, select=False)
+        except EmptyResult:
+            return
+        hub.send(meta.service, "DELETE", meta.path, params=params).close()
+
     def _delete(self, pk: Any) -> None:
         hub = self._resolve_hub()
         meta = self.meta
-        meta.require(hub.dialect)
-        if not meta.deletable:
-            raise errors.UnsupportedByHub(
-                f"{self.model.__name__} cannot be deleted through the API"
-            )
+        meta.require_operation("deletable", hub.dialect, "deleted")
         hub.send(meta.service, "DELETE", f"{meta.path}/{_pk_text(pk)}").close()
 
     def _body(self, hub: Hub, values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -602,13 +626,8 @@ class QuerySet(Generic[M]):
                 )
             body[spec.wire(dialect)] = converter.to_wire(value)
         if creating:
-            missing = [
-                field
-                for field, spec in allowed.items()
-                if spec.options.required
-                and spec.exists_on(dialect.generation)
-                and values.get(field) is None
-            ]
+            required = meta.required_on_create(dialect.generation)
+            missing = [key for key in allowed if key in required and values.get(key) is None]
             if missing:
                 raise errors.QueryError(f"{name} needs {', '.join(missing)} to be created")
         return body

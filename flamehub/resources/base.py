@@ -22,10 +22,12 @@ fields, allowed query keys); ``Realm.objects`` is its manager.
 from __future__ import annotations
 
 import copy
+import functools
+import inspect
 import types
 import typing
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
@@ -33,7 +35,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 import attrs
 
 from .. import errors
-from ..dialects import Dialect, Generation
+from ..dialects import CURRENT_GENERATION_SINCE, Dialect, Generation
 from .fields import ALL_GENERATIONS, FieldOptions, options_of
 
 if TYPE_CHECKING:
@@ -76,7 +78,13 @@ class Capabilities:
     optional_fields: frozenset[str]
     multi_key_sort: bool
     available: bool
+    #: Filters the Hub refuses to list without (e.g. ``analysis_id`` on log collections).
+    required_filters: frozenset[str] = frozenset()
 
+
+#: Operations a ``Meta`` (or its ``legacy``/``current`` dict) can switch on or off.
+#: ``bulk_delete`` (``DELETE /<path>?filter...``) is off unless declared; the others are on.
+OPERATIONS = ("creatable", "updatable", "deletable", "gettable", "bulk_delete")
 
 _CAPABILITY_KEYS = (
     "filters",
@@ -86,11 +94,28 @@ _CAPABILITY_KEYS = (
     "optional_fields",
     "multi_key_sort",
     "generations",
+    "required_filters",
+    *OPERATIONS,
+    "required",
 )
 
 
 class ResourceMeta:
-    """Everything flamehub derives from a resource declaration."""
+    """Everything flamehub derives from a resource declaration.
+
+    ``Meta`` keys, each overridable per generation in ``legacy = {...}`` /
+    ``current = {...}``: ``filters``, ``sorts``, ``includes``, ``fields``,
+    ``optional_fields``, ``multi_key_sort``, ``required_filters`` (the Hub refuses
+    a listing without them), ``required`` (fields a create needs; default: the
+    fields declared ``required=True``) and the :data:`OPERATIONS` switches
+    ``creatable``, ``updatable``, ``deletable``, ``gettable`` and ``bulk_delete``.
+    Class-level only: ``service``, ``path``, ``plural``, ``generations``,
+    ``ordering``, ``server_ordering`` and ``manager`` (a ``Manager`` subclass).
+
+    Example::
+
+        meta_of(AnalysisLog).capabilities(Generation.CURRENT).required_filters
+    """
 
     def __init__(self, model: type[Resource]) -> None:
         declared = getattr(model, "Meta", None)
@@ -108,6 +133,9 @@ class ResourceMeta:
         self.updatable: bool = getattr(declared, "updatable", True)
         self.deletable: bool = getattr(declared, "deletable", True)
         self.gettable: bool = getattr(declared, "gettable", True)
+        #: A :class:`~flamehub.query.queryset.Manager` subclass for ``Model.objects``
+        #: (``Meta.manager``), for collection-level actions such as ``sync()``.
+        self.manager_class: type[Manager[Any]] | None = getattr(declared, "manager", None)
         self.fields: dict[str, FieldSpec] = _resolve_fields(model)
         self.scalar_fields = {name: f for name, f in self.fields.items() if f.kind != "relation"}
         self.relations = {name: f for name, f in self.fields.items() if f.kind == "relation"}
@@ -125,6 +153,8 @@ class ResourceMeta:
             caps = self.capabilities(generation)
             unknown = (caps.filters | caps.sorts | caps.fields) - set(self.scalar_fields)
             unknown |= caps.includes - set(self.relations)
+            unknown |= self.required_on_create(generation) - set(self.scalar_fields)
+            unknown |= caps.required_filters - caps.filters
             if unknown:
                 raise TypeError(
                     f"{self.model.__name__}.Meta names fields it does not declare: "
@@ -147,6 +177,7 @@ class ResourceMeta:
             optional_fields=frozenset(declared.get("optional_fields", ())),
             multi_key_sort=bool(declared.get("multi_key_sort", True)),
             available=generation in self.generations,
+            required_filters=frozenset(declared.get("required_filters", ())),
         )
         self._capabilities[generation] = caps
         return caps
@@ -184,6 +215,47 @@ class ResourceMeta:
                 f"{self.model.__name__} ({self.service} /{self.path}) does not exist on Hub "
                 f"{dialect.version_string}; it exists on {have} Hubs"
             )
+
+    def allows(self, operation: str, generation: Generation) -> bool:
+        """Whether ``operation`` (one of :data:`OPERATIONS`) exists on ``generation``.
+
+        Example::
+
+            meta_of(AnalysisLog).allows("bulk_delete", Generation.CURRENT)   # True
+        """
+        if operation not in OPERATIONS:
+            raise ValueError(f"unknown operation {operation!r}; known: {', '.join(OPERATIONS)}")
+        return bool(self._declared[generation].get(operation, operation != "bulk_delete"))
+
+    def require_operation(self, operation: str, dialect: Dialect, what: str) -> None:
+        """Raise :class:`~flamehub.errors.UnsupportedByHub` unless ``operation`` exists there.
+
+        Example::
+
+            meta.require_operation("creatable", hub.dialect, "created")
+        """
+        self.require(dialect)
+        if not self.allows(operation, dialect.generation):
+            raise errors.UnsupportedByHub(
+                f"{self.model.__name__} cannot be {what} through the API of Hub "
+                f"{dialect.version_string}"
+            )
+
+    def required_on_create(self, generation: Generation) -> frozenset[str]:
+        """Fields a create needs on ``generation`` (``Meta.required``, else ``required=True``).
+
+        Example::
+
+            meta_of(User).required_on_create(Generation.CURRENT)   # {'name', 'email'}
+        """
+        declared = self._declared[generation].get("required")
+        if declared is not None:
+            return frozenset(declared)
+        return frozenset(
+            name
+            for name, spec in self.scalar_fields.items()
+            if spec.options.required and spec.exists_on(generation)
+        )
 
     def wire_names(self, dialect: Dialect, names: Iterable[str]) -> list[str]:
         return [self.fields[name].wire(dialect) for name in names]
@@ -285,7 +357,8 @@ class _ManagerDescriptor:
             )
         from ..query.queryset import Manager
 
-        return Manager(owner)
+        manager_class = meta_of(owner).manager_class or Manager
+        return manager_class(owner)
 
 
 class Resource:
@@ -443,7 +516,8 @@ class Resource:
     ) -> Any:
         """Call ``<METHOD> /<path>/<id>/<suffix>`` and return the decoded JSON body.
 
-        The one mechanism behind resource actions (commands, credentials ...)::
+        The one mechanism behind resource actions (commands, credentials ...); an
+        empty ``suffix`` addresses the record itself (``/<path>/<id>``)::
 
             def command(self, name):
                 body = self._action("POST", "command", json={"command": name})
@@ -454,14 +528,56 @@ class Resource:
         meta.require(hub.dialect)
         if self.pk is None:
             raise errors.QueryError(f"this {type(self).__name__} has no id: save it first")
-        path = f"{meta.path}/{self.pk}/{suffix.strip('/')}"
+        suffix = suffix.strip("/")
+        path = f"{meta.path}/{self.pk}/{suffix}" if suffix else f"{meta.path}/{self.pk}"
         return hub.request(meta.service, method, path, json=json, params=params)
 
-    def _reload_from(self: R, body: Any) -> R:
+    @classmethod
+    def _collection_action(
+        cls,
+        method: str,
+        suffix: str,
+        *,
+        json: Any = None,
+        params: Any = None,
+        using: Hub | None = None,
+        service_path: bool = False,
+    ) -> Any:
+        """Call ``<METHOD> /<path>/<suffix>`` (no id) and return the decoded JSON body.
+
+        With ``service_path=True`` the suffix is a path on the resource's service
+        itself (``/services/registry/command``). The counterpart of :meth:`_action`
+        for collection-level commands::
+
+            MasterImage._collection_action("POST", "command", json={"command": "sync"})
+        """
+        from ..hub import default_hub
+
+        hub = using or default_hub()
+        meta = meta_of(cls)
+        meta.require(hub.dialect)
+        suffix = suffix.strip("/")
+        path = suffix if service_path else f"{meta.path}/{suffix}"
+        return hub.request(meta.service, method, path, json=json, params=params)
+
+    def _update_fields(self: R, values: Mapping[str, Any], *, using: Hub | None = None) -> R:
+        """Send ``values`` as an update (``POST /<path>/<id>``) even if they did not change.
+
+        Used by actions whose body must carry a key explicitly (``approve()`` sends
+        the approval status although it may already be ``approved``); the values go
+        through the same checks and wire names as :meth:`save`.
+        """
+        if self.pk is None:
+            raise errors.QueryError(f"this {type(self).__name__} has no id: save it first")
+        updated = self._manager(using)._update(self.pk, values)
+        self._assign_from(updated)
+        return self
+
+    def _reload_from(self: R, body: Any, *, using: Hub | None = None) -> R:
         """Update this object in place from a record answer (enveloped or bare)."""
         from ..query.queryset import load
 
-        hub = self._require_hub()
+        hub = self._require_hub(using)
         fresh = load(type(self), hub.dialect.unwrap_record(body), hub)
         self._assign_from(fresh)
         return self
@@ -509,10 +625,14 @@ def resource(cls: type[R] | None = None, **attrs_options: Any) -> Any:
 class RelatedManagerField(Generic[R]):
     """Declares ``project.nodes``-style navigation: a QuerySet filtered on the parent.
 
+    Its ``create()`` fills in the parent's key.
+
     Example::
 
         class Project(Resource):
             nodes = RelatedManagerField("ProjectNode", "project_id")
+
+        project.nodes.create(node_id=node.id)      # project_id=project.id is added
     """
 
     def __init__(self, model: str, field: str) -> None:
@@ -526,4 +646,223 @@ class RelatedManagerField(Generic[R]):
         manager = model.objects
         if instance.hub is not None:
             manager = manager.using(instance.hub)
-        return manager.filter(**{self.field: instance.pk})
+        related = manager.filter(**{self.field: instance.pk})
+        related._create_defaults = {self.field: instance.pk}
+        return related
+
+
+# -- action endpoints -----------------------------------------------------------------
+
+#: Where each generation starts and ends (``None``: open end).
+_GENERATION_RANGES: dict[Generation, tuple[tuple[int, ...], tuple[int, ...] | None]] = {
+    Generation.LEGACY: ((0, 0, 0), CURRENT_GENERATION_SINCE),
+    Generation.CURRENT: (CURRENT_GENERATION_SINCE, None),
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The attribute under which :func:`action` keeps an :class:`ActionSpec` on a method.
+ACTION_ATTRIBUTE = "__flamehub_action__"
+
+
+def _version_text(version: tuple[int, ...]) -> str:
+    return ".".join(str(part) for part in version)
+
+
+@attrs.frozen
+class Availability:
+    """Which Hubs have an endpoint: generations, optionally narrowed to versions.
+
+    ``since`` is the first Hub version with it, ``until`` the first without it.
+
+    Example::
+
+        Availability(since=(0, 11, 4)).on(Dialect.for_version("0.8.13"))   # False
+    """
+
+    generations: frozenset[Generation] = ALL_GENERATIONS
+    since: tuple[int, int, int] | None = None
+    until: tuple[int, int, int] | None = None
+
+    def on(self, dialect: Dialect) -> bool:
+        """Whether the Hub of ``dialect`` has it.
+
+        Example::
+
+            Availability(generations={Generation.CURRENT}).on(hub.dialect)
+        """
+        if dialect.generation not in self.generations:
+            return False
+        if self.since is not None and dialect.version < self.since:
+            return False
+        return self.until is None or dialect.version < self.until
+
+    def _span(self, generation: Generation) -> tuple[bool, bool] | None:
+        """(narrowed at the start, narrowed at the end) within ``generation``, or None."""
+        if generation not in self.generations:
+            return None
+        low, high = _GENERATION_RANGES[generation]
+        start = max(low, self.since) if self.since is not None else low
+        end: tuple[int, ...] | None = high
+        if self.until is not None:
+            end = self.until if high is None else min(high, self.until)
+        if end is not None and start >= end:
+            return None
+        return start != low, end != high
+
+    @property
+    def present_on(self) -> frozenset[Generation]:
+        """The generations in which at least one Hub version has it.
+
+        Example::
+
+            Availability(until=(0, 8, 22)).present_on     # frozenset({Generation.LEGACY})
+        """
+        return frozenset(g for g in Generation if self._span(g) is not None)
+
+    def describe(self) -> str:
+        """A short text for messages and tables.
+
+        Example::
+
+            Availability(since=(0, 11, 4)).describe()     # 'legacy (Hub >= 0.11.4), current'
+        """
+        parts = []
+        for generation in Generation:
+            span = self._span(generation)
+            if span is None:
+                continue
+            narrowed_start, narrowed_end = span
+            bounds = []
+            if narrowed_start and self.since is not None:
+                bounds.append(f">= {_version_text(self.since)}")
+            if narrowed_end and self.until is not None:
+                bounds.append(f"< {_version_text(self.until)}")
+            text = generation.value
+            parts.append(f"{text} (Hub {' and '.join(bounds)})" if bounds else text)
+        return ", ".join(parts) or "no Hub"
+
+
+@attrs.frozen
+class ActionSpec:
+    """The Hub endpoint behind an action method, recorded by :func:`action`.
+
+    ``scope`` says how ``suffix`` is read: ``"instance"`` -> ``/<path>/:id/<suffix>``,
+    ``"collection"`` -> ``/<path>/<suffix>``, ``"service"`` -> ``/<suffix>`` on the
+    resource's service.
+    """
+
+    method: str
+    suffix: str
+    scope: str
+    availability: Availability
+    body: str = ""
+
+    def path(self, meta: ResourceMeta) -> str:
+        """The endpoint path of this action on ``meta``'s resource.
+
+        Example::
+
+            action_spec(Analysis.command).path(meta_of(Analysis))   # '/analyses/:id/command'
+        """
+        suffix = self.suffix.strip("/")
+        if self.scope == "service":
+            return f"/{suffix}"
+        if self.scope == "collection":
+            return f"/{meta.path}/{suffix}"
+        return f"/{meta.path}/:id/{suffix}" if suffix else f"/{meta.path}/:id"
+
+    def require(self, dialect: Dialect, what: str) -> None:
+        """Raise :class:`~flamehub.errors.UnsupportedByHub` if the Hub lacks this endpoint.
+
+        Example::
+
+            action_spec(Node.client_credentials).require(hub.dialect, "node.client_credentials()")
+        """
+        if not self.availability.on(dialect):
+            raise errors.UnsupportedByHub(
+                f"{what} does not exist on Hub {dialect.version_string}; it exists on "
+                f"{self.availability.describe()}"
+            )
+
+
+def action(
+    method: str,
+    suffix: str = "",
+    *,
+    scope: str = "instance",
+    generations: Iterable[Generation] = ALL_GENERATIONS,
+    since: tuple[int, int, int] | None = None,
+    until: tuple[int, int, int] | None = None,
+    body: str = "",
+) -> Callable[[F], F]:
+    """Declare the Hub endpoint an action method calls, and refuse it where it is missing.
+
+    The method may only run on Hubs that have the endpoint: elsewhere it raises
+    :class:`~flamehub.errors.UnsupportedByHub` before anything is sent. The
+    declaration also feeds the endpoint table (``python -m flamehub._endpoints``).
+    The hub is the ``using=`` argument, the object's hub, or the default hub.
+
+    Example::
+
+        @action("GET", "client/credentials", since=(0, 11, 4))
+        def client_credentials(self, *, using=None):
+            return ClientCredentials.from_wire(
+                self._action("GET", "client/credentials", using=using), ...
+            )
+    """
+    if scope not in ("instance", "collection", "service"):
+        raise ValueError(f"unknown action scope {scope!r}")
+    spec = ActionSpec(
+        method=method.upper(),
+        suffix=suffix,
+        scope=scope,
+        availability=Availability(frozenset(generations), since, until),
+        body=body,
+    )
+
+    def wrap(func: F) -> F:
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            signature.bind(self, *args, **kwargs)  # a wrong call is a TypeError, as always
+            hub = _hub_for_action(self, kwargs.get("using"))
+            spec.require(hub.dialect, f"{_owner_name(self)}.{func.__name__}()")
+            return func(self, *args, **kwargs)
+
+        setattr(wrapper, ACTION_ATTRIBUTE, spec)
+        return typing.cast(F, wrapper)
+
+    return wrap
+
+
+def action_spec(obj: Any) -> ActionSpec | None:
+    """The :class:`ActionSpec` of a method declared with :func:`action`, else ``None``.
+
+    Example::
+
+        action_spec(Analysis.build_start).body     # '{"command": "buildStart"}'
+    """
+    spec = getattr(obj, ACTION_ATTRIBUTE, None)
+    return spec if isinstance(spec, ActionSpec) else None
+
+
+def _hub_for_action(target: Any, using: Hub | None) -> Hub:
+    if using is not None:
+        return using
+    if isinstance(target, Resource):
+        return target._require_hub()
+    hub = getattr(target, "_hub", None)
+    if hub is not None:
+        return typing.cast("Hub", hub)
+    from ..hub import default_hub
+
+    return default_hub()
+
+
+def _owner_name(target: Any) -> str:
+    if isinstance(target, Resource):
+        return type(target).__name__
+    model = getattr(target, "model", None)
+    return f"{model.__name__}.objects" if isinstance(model, type) else type(target).__name__

@@ -1,6 +1,9 @@
 """Resources of the core service: nodes, projects, registries, master images, analyses ...
 
-Declarations only: the machinery lives in :mod:`flamehub.resources.base`.
+Declarations and their actions: the machinery lives in :mod:`flamehub.resources.base`.
+Every action is a method declared with :func:`~flamehub.resources.base.action`
+(its endpoint and the Hubs that have it) and built on ``Resource._action`` /
+``Resource._collection_action`` / ``Resource._reload_from``.
 
 Example::
 
@@ -10,14 +13,163 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
-from ..dialects import Generation
-from .base import Resource, resource
-from .enums import NodeType, ProcessStatus, RegistryProjectType
-from .fields import create_only, readonly, relation, writable
+import attrs
+
+from .. import errors
+from ..dialects import Dialect, Generation
+from ..query.queryset import Manager, QuerySet, load
+from .auth import ClientPermission, Permission
+from .base import (
+    Availability,
+    RelatedManagerField,
+    Resource,
+    action,
+    resource,
+)
+from .enums import (
+    AnalysisBucketType,
+    AnalysisCommand,
+    ApprovalStatus,
+    LogChannel,
+    LogLevel,
+    MasterImageCommand,
+    NodeType,
+    ProcessStatus,
+    RegistryCommand,
+    RegistryProjectType,
+)
+from .fields import create_only, readonly, relation, update_only, writable
+from .storage import AnalysisBucketFileTransferMixin, AnalysisBucketTransferMixin
+
+if TYPE_CHECKING:
+    from ..hub import Hub
+
+_LEGACY = {Generation.LEGACY}
+_CURRENT = {Generation.CURRENT}
+
+#: Hub 0.8.22 replaced the analysis status model and its commands.
+PROCESS_STATUS_SINCE = (0, 8, 22)
+#: Hub 0.11.4 added the client-credential endpoints of nodes and analyses.
+CLIENT_CREDENTIALS_SINCE = (0, 11, 4)
+#: Hub 0.11.5 added ``GET /nodes/<id>/registry/credentials``.
+REGISTRY_CREDENTIALS_SINCE = (0, 11, 5)
+
+#: The registry service's command endpoint (``POST /services/registry/command``).
+REGISTRY_SERVICE_COMMAND = "services/registry/command"
+
+
+def _hidden(value: Any) -> str:
+    return "None" if value is None else "'<hidden>'"
+
+
+def _flat(body: Any, dialect: Dialect, what: str) -> dict[str, Any]:
+    """A flat answer (credentials) as ``{python_name: value}``."""
+    if (
+        isinstance(body, dict)
+        and set(body) <= {"data", "meta"}
+        and isinstance(body.get("data"), dict)
+    ):
+        body = body["data"]
+    if not isinstance(body, dict):
+        raise errors.InvalidResponse(
+            f"expected {what} as a JSON object, got {type(body).__name__}",
+            body_preview=repr(body)[:200],
+        )
+    return {dialect.python_name(str(key)): value for key, value in body.items()}
+
+
+def _uuid_or_none(value: Any) -> UUID | None:
+    return value if isinstance(value, UUID) or value is None else UUID(str(value))
+
+
+def _id_text(value: Resource | UUID | str, what: str) -> str:
+    """An id (or name) for a URL segment or a body; never a path."""
+    raw = value.pk if isinstance(value, Resource) else value
+    text = "" if raw is None else str(raw)
+    if not text or "/" in text or text in (".", ".."):
+        raise errors.QueryError(f"{value!r} is not a valid {what}")
+    return text
+
+
+@attrs.frozen
+class ClientCredentials:
+    """The OAuth2 client of a node or an analysis, with its secret (hidden in ``repr``).
+
+    ``id`` is the authup client id: log in with ``ClientAuth(str(creds.id), creds.secret)``.
+
+    Example::
+
+        creds = node.client_credentials()
+        hub = Hub(url, auth=ClientAuth(str(creds.id), creds.secret))
+    """
+
+    id: UUID | None = None
+    name: str | None = None
+    display_name: str | None = None
+    secret: str | None = attrs.field(default=None, repr=_hidden)
+
+    @classmethod
+    def from_wire(cls, body: Any, dialect: Dialect) -> ClientCredentials:
+        """Parse the flat ``{id, name, displayName, secret}`` answer of ``dialect``'s Hub.
+
+        Example::
+
+            ClientCredentials.from_wire({"id": client_id, "secret": "..."}, hub.dialect)
+        """
+        data = _flat(body, dialect, "client credentials")
+        try:
+            client_id = _uuid_or_none(data.get("id"))
+        except ValueError as error:
+            raise errors.InvalidResponse(
+                f"client credentials carry an id that is not a UUID: {error}",
+                body_preview=repr(body)[:200],
+            ) from None
+        return cls(
+            id=client_id,
+            name=data.get("name"),
+            display_name=data.get("display_name"),
+            secret=data.get("secret"),
+        )
+
+
+@attrs.frozen
+class RegistryCredentials:
+    """The registry login of a node: its registry project's robot account (secret hidden).
+
+    Example::
+
+        creds = node.registry_credentials()
+        docker_login(creds.host, creds.account_name, creds.account_secret)
+    """
+
+    host: str | None = None
+    external_name: str | None = None
+    account_name: str | None = None
+    account_secret: str | None = attrs.field(default=None, repr=_hidden)
+
+    @classmethod
+    def from_wire(cls, body: Any, dialect: Dialect) -> RegistryCredentials:
+        """Parse the flat ``{host, externalName, accountName, accountSecret}`` answer.
+
+        Example::
+
+            RegistryCredentials.from_wire({"host": "harbor.example.com"}, hub.dialect)
+        """
+        data = _flat(body, dialect, "registry credentials")
+        return cls(
+            host=data.get("host"),
+            external_name=data.get("external_name"),
+            account_name=data.get("account_name"),
+            account_secret=data.get("account_secret"),
+        )
+
+
+# -- registries -------------------------------------------------------------------------
 
 
 @resource
@@ -27,6 +179,7 @@ class Registry(Resource):
     Example::
 
         Registry.objects.with_fields("account_secret").get(id=registry_id)
+        registry.setup()            # provision its Harbor projects
     """
 
     id: UUID | None = readonly()
@@ -36,6 +189,8 @@ class Registry(Resource):
     account_secret: str | None = writable(secret=True)
     created_at: datetime | None = readonly()
     updated_at: datetime | None = readonly()
+
+    projects = RelatedManagerField("RegistryProject", "registry_id")
 
     class Meta:
         service = "core"
@@ -48,14 +203,119 @@ class Registry(Resource):
         optional_fields = ("account_secret",)
         ordering = ("created_at", "id")
 
+    @action(
+        "POST",
+        REGISTRY_SERVICE_COMMAND,
+        scope="service",
+        body='{"command": "<command>", "id": <registry id>, "secret"?}',
+    )
+    def command(
+        self,
+        name: RegistryCommand | str,
+        *,
+        secret: str | None = None,
+        using: Hub | None = None,
+    ) -> None:
+        """Send a registry service command for this registry (asynchronous, answers 202).
+
+        ``name`` is one of :class:`~flamehub.models.RegistryCommand`; the project
+        commands (``projectLink``/``projectUnlink``) belong to
+        :meth:`RegistryProject.link` / :meth:`RegistryProject.unlink`.
+
+        Example::
+
+            registry.command("setup")
+        """
+        command = _registry_command(name)
+        if command in (RegistryCommand.PROJECT_LINK, RegistryCommand.PROJECT_UNLINK):
+            raise errors.QueryError(
+                f"{command.value} takes a registry project's id: use "
+                "RegistryProject.link() / RegistryProject.unlink()"
+            )
+        _send_registry_command(self, command, secret=secret, using=using)
+
+    @action(
+        "POST",
+        REGISTRY_SERVICE_COMMAND,
+        scope="service",
+        body='{"command": "setup", "id": <registry id>}',
+    )
+    def setup(self, *, using: Hub | None = None) -> None:
+        """Provision this registry in Harbor (projects, robot accounts, webhooks).
+
+        Example::
+
+            registry.setup()
+        """
+        _send_registry_command(self, RegistryCommand.SETUP, using=using)
+
+    @action(
+        "POST",
+        REGISTRY_SERVICE_COMMAND,
+        scope="service",
+        body='{"command": "cleanup", "id": <registry id>}',
+    )
+    def cleanup(self, *, using: Hub | None = None) -> None:
+        """Remove Harbor projects of this registry that the Hub no longer knows.
+
+        Example::
+
+            registry.cleanup()
+        """
+        _send_registry_command(self, RegistryCommand.CLEANUP, using=using)
+
+    @action(
+        "POST",
+        REGISTRY_SERVICE_COMMAND,
+        scope="service",
+        body='{"command": "delete", "id": <registry id>}',
+    )
+    def delete_remote(self, *, using: Hub | None = None) -> None:
+        """Send the registry service's ``delete`` command: drop what the Hub provisioned in
+        Harbor for this registry. The Hub's registry record stays (see :meth:`delete`).
+
+        Example::
+
+            registry.delete_remote()
+        """
+        _send_registry_command(self, RegistryCommand.DELETE, using=using)
+
+
+def _registry_command(name: RegistryCommand | str) -> RegistryCommand:
+    command = RegistryCommand(name)
+    if not command.known:
+        known = ", ".join(member.value for member in RegistryCommand)
+        raise errors.QueryError(f"unknown registry command {name!r}; the commands are {known}")
+    return command
+
+
+def _send_registry_command(
+    target: Resource,
+    command: RegistryCommand,
+    *,
+    secret: str | None = None,
+    using: Hub | None = None,
+) -> None:
+    body: dict[str, Any] = {"command": command.value, "id": _id_text(target, "id")}
+    if secret is not None:
+        body["secret"] = secret
+    hub = target._require_hub(using)
+    type(target)._collection_action(
+        "POST", REGISTRY_SERVICE_COMMAND, json=body, using=hub, service_path=True
+    )
+
 
 @resource
 class RegistryProject(Resource):
     """A project inside a registry (one per node, aggregator, incoming/outgoing ...).
 
+    ``account_name`` and ``account_secret`` are filled in by the Hub when the
+    project is linked in Harbor; the create body cannot set them.
+
     Example::
 
         RegistryProject.objects.filter(registry_id=registry.id)
+        project.link()
     """
 
     id: UUID | None = readonly()
@@ -81,8 +341,99 @@ class RegistryProject(Resource):
         filters = ("id", "name", "registry_id", "external_name", "type")
         sorts = ("id", "created_at", "updated_at")
         includes = ("registry",)
+        fields = (
+            "id",
+            "name",
+            "type",
+            "public",
+            "external_name",
+            "external_id",
+            "account_id",
+            "account_name",
+            "webhook_name",
+            "webhook_exists",
+            "registry_id",
+            "realm_id",
+            "created_at",
+            "updated_at",
+        )
         optional_fields = ("account_secret",)
         ordering = ("created_at", "id")
+        legacy = {
+            "fields": (
+                "id",
+                "name",
+                "type",
+                "public",
+                "external_name",
+                "external_id",
+                "webhook_name",
+                "webhook_exists",
+                "registry_id",
+                "realm_id",
+                "created_at",
+                "updated_at",
+            ),
+            "optional_fields": ("account_name", "account_id", "account_secret"),
+        }
+
+    @action(
+        "POST",
+        REGISTRY_SERVICE_COMMAND,
+        scope="service",
+        body='{"command": "projectLink", "id": <registry project id>, "secret"?}',
+    )
+    def link(self, *, secret: str | None = None, using: Hub | None = None) -> None:
+        """(Re)create this project, its robot account and webhook in Harbor (asynchronous).
+
+        Example::
+
+            registry_project.link()
+        """
+        _send_registry_command(self, RegistryCommand.PROJECT_LINK, secret=secret, using=using)
+
+    @action(
+        "POST",
+        REGISTRY_SERVICE_COMMAND,
+        scope="service",
+        body='{"command": "projectUnlink", "id": <registry project id>}',
+    )
+    def unlink(self, *, using: Hub | None = None) -> None:
+        """Remove this project from Harbor; the Hub's record stays (asynchronous).
+
+        Example::
+
+            registry_project.unlink()
+        """
+        _send_registry_command(self, RegistryCommand.PROJECT_UNLINK, using=using)
+
+
+# -- master images ----------------------------------------------------------------------
+
+
+class MasterImageManager(Manager["MasterImage"]):
+    """``MasterImage.objects``: the usual manager plus ``sync()``.
+
+    Example::
+
+        MasterImage.objects.sync()
+    """
+
+    @action("POST", "command", scope="collection", body='{"command": "sync"}')
+    def sync(self, *, using: Hub | None = None) -> None:
+        """Ask the Hub to synchronise master images from their Git repository (asynchronous).
+
+        Poll the list afterwards; the answer carries no data.
+
+        Example::
+
+            MasterImage.objects.sync()
+            MasterImage.objects.count()
+        """
+        hub = using or self._resolve_hub()
+        self.model._collection_action(
+            "POST", "command", json={"command": MasterImageCommand.SYNC.value}, using=hub
+        )
 
 
 @resource
@@ -92,7 +443,10 @@ class MasterImage(Resource):
     Example::
 
         MasterImage.objects.filter(virtual_path__startswith="python")
+        image.build()               # current Hubs: build it in the Hub's registry
     """
+
+    objects: ClassVar[MasterImageManager]  # type: ignore[assignment]
 
     id: UUID | None = readonly()
     name: str | None = readonly()
@@ -101,10 +455,10 @@ class MasterImage(Resource):
     group_virtual_path: str | None = readonly()
     command: str | None = readonly()
     command_arguments: list[dict[str, Any]] | None = readonly()
-    build_status: ProcessStatus | None = readonly(generations={Generation.CURRENT})
-    build_progress: int | None = readonly(generations={Generation.CURRENT})
-    build_hash: str | None = readonly(generations={Generation.CURRENT})
-    build_size: int | None = readonly(generations={Generation.CURRENT})
+    build_status: ProcessStatus | None = readonly(generations=_CURRENT)
+    build_progress: int | None = readonly(generations=_CURRENT)
+    build_hash: str | None = readonly(generations=_CURRENT)
+    build_size: int | None = readonly(generations=_CURRENT)
     created_at: datetime | None = readonly()
     updated_at: datetime | None = readonly()
 
@@ -118,6 +472,93 @@ class MasterImage(Resource):
         server_ordering = ("path",)
         creatable = False
         updatable = False
+        manager = MasterImageManager
+
+    @action(
+        "POST",
+        "command",
+        scope="collection",
+        generations=_CURRENT,
+        body='{"command": "build", "id": <master image id>}',
+    )
+    def build(self, *, using: Hub | None = None) -> MasterImage:
+        """Build this image in the Hub's registry; reloads it (``build_status`` ``starting``).
+
+        Example::
+
+            image.build()
+            print(image.build_status)
+        """
+        hub = self._require_hub(using)
+        body = type(self)._collection_action(
+            "POST",
+            "command",
+            json={"command": MasterImageCommand.BUILD.value, "id": _id_text(self, "id")},
+            using=hub,
+        )
+        return self._reload_from(body, using=hub)
+
+
+@resource
+class MasterImageGroup(Resource):
+    """A group (folder) of master images. The Hub sorts them by no key.
+
+    Example::
+
+        MasterImageGroup.objects.filter(virtual_path__startswith="python")
+    """
+
+    id: UUID | None = readonly()
+    name: str | None = readonly()
+    path: str | None = readonly()
+    virtual_path: str | None = readonly()
+    created_at: datetime | None = readonly()
+    updated_at: datetime | None = readonly()
+
+    class Meta:
+        service = "core"
+        path = "master-image-groups"
+        filters = ("id", "name", "path", "virtual_path")
+        sorts = ()
+        includes = ()
+        ordering = ()
+        creatable = False
+        updatable = False
+
+
+@resource
+class MasterImageEventLog(Resource):
+    """An event of a master image synchronisation (Hub 0.8.x; removed in 0.8.20).
+
+    Example::
+
+        MasterImageEventLog.objects.filter(master_image_id=image.id)
+    """
+
+    id: UUID | None = readonly()
+    name: str | None = readonly()
+    data: Any = readonly()
+    expiring: bool | None = readonly()
+    expires_at: datetime | None = readonly()
+    master_image_id: UUID | None = readonly()
+    created_at: datetime | None = readonly()
+    updated_at: datetime | None = readonly()
+    master_image: MasterImage | None = relation()
+
+    class Meta:
+        service = "core"
+        path = "master-image-event-logs"
+        generations = _LEGACY
+        filters = ("name", "master_image_id", "created_at", "updated_at")
+        sorts = ("expires_at", "created_at", "updated_at")
+        includes = ("master_image",)
+        ordering = ("created_at",)
+        creatable = False
+        updatable = False
+        deletable = False
+
+
+# -- nodes and projects -----------------------------------------------------------------
 
 
 @resource
@@ -129,6 +570,7 @@ class Node(Resource):
         node = Node.objects.create(name="site-a", realm_id=realm.id, type=NodeType.DEFAULT)
         node.hidden = True
         node.save()
+        creds = node.client_credentials()       # log the node in with ClientAuth
     """
 
     id: UUID | None = readonly()
@@ -140,13 +582,16 @@ class Node(Resource):
     online: bool | None = readonly()
     registry_id: UUID | None = writable()
     registry_project_id: UUID | None = readonly()
-    client_id: UUID | None = writable(generations={Generation.CURRENT})
+    client_id: UUID | None = writable(generations=_CURRENT)
     robot_id: UUID | None = readonly()
     realm_id: UUID | None = create_only()
     created_at: datetime | None = readonly()
     updated_at: datetime | None = readonly()
     registry: Registry | None = relation()
     registry_project: RegistryProject | None = relation()
+
+    projects = RelatedManagerField("ProjectNode", "node_id")
+    analyses = RelatedManagerField("AnalysisNode", "node_id")
 
     class Meta:
         service = "core"
@@ -156,23 +601,71 @@ class Node(Resource):
         includes = ("registry", "registry_project")
         ordering = ("created_at", "name")
 
+    @action("GET", "client/credentials", since=CLIENT_CREDENTIALS_SINCE)
+    def client_credentials(self, *, using: Hub | None = None) -> ClientCredentials:
+        """The node's OAuth2 client and secret (``GET /nodes/<id>/client/credentials``).
+
+        Example::
+
+            creds = node.client_credentials()
+            ClientAuth(str(creds.id), creds.secret)
+        """
+        hub = self._require_hub(using)
+        body = self._action("GET", "client/credentials", using=hub)
+        return ClientCredentials.from_wire(body, hub.dialect)
+
+    @action(
+        "POST", "client/credentials", since=CLIENT_CREDENTIALS_SINCE, body='{"secret"?: string}'
+    )
+    def rotate_client_secret(
+        self, secret: str | None = None, *, using: Hub | None = None
+    ) -> ClientCredentials:
+        """Set the node client's secret, or let the Hub generate a new one (``secret=None``).
+
+        Example::
+
+            creds = node.rotate_client_secret()      # a fresh random secret
+        """
+        hub = self._require_hub(using)
+        payload = {} if secret is None else {"secret": secret}
+        body = self._action("POST", "client/credentials", json=payload, using=hub)
+        return ClientCredentials.from_wire(body, hub.dialect)
+
+    @action("GET", "registry/credentials", since=REGISTRY_CREDENTIALS_SINCE)
+    def registry_credentials(self, *, using: Hub | None = None) -> RegistryCredentials:
+        """The login of the node's registry project (``GET /nodes/<id>/registry/credentials``).
+
+        Example::
+
+            creds = node.registry_credentials()
+            print(creds.host, creds.account_name)
+        """
+        hub = self._require_hub(using)
+        body = self._action("GET", "registry/credentials", using=hub)
+        return RegistryCredentials.from_wire(body, hub.dialect)
+
 
 @resource
 class Project(Resource):
     """A project: a set of nodes that agreed to run analyses together.
 
+    ``node_count`` and ``analysis_count`` are the Hub's counters (``nodes`` and
+    ``analyses`` on the wire); ``project.nodes`` and ``project.analyses`` are the
+    related project-nodes and analyses.
+
     Example::
 
         project = Project.objects.create(name="cancer-study", description="Survival analysis")
+        project.nodes.create(node_id=node.id)       # a ProjectNode
     """
 
     id: UUID | None = readonly()
     name: str | None = writable()
-    display_name: str | None = writable(generations={Generation.CURRENT})
+    display_name: str | None = writable(generations=_CURRENT)
     description: str | None = writable()
     master_image_id: UUID | None = writable()
-    nodes: int | None = readonly()
-    analyses: int | None = readonly()
+    node_count: int | None = readonly(legacy="nodes", current="nodes")
+    analysis_count: int | None = readonly(legacy="analyses", current="analyses")
     realm_id: UUID | None = readonly()
     user_id: UUID | None = readonly()
     client_id: UUID | None = readonly()
@@ -180,6 +673,9 @@ class Project(Resource):
     created_at: datetime | None = readonly()
     updated_at: datetime | None = readonly()
     master_image: MasterImage | None = relation()
+
+    nodes = RelatedManagerField("ProjectNode", "project_id")
+    analyses = RelatedManagerField("Analysis", "project_id")
 
     class Meta:
         service = "core"
@@ -191,4 +687,755 @@ class Project(Resource):
         legacy = {
             "filters": ("id", "name", "realm_id", "user_id"),
             "sorts": ("id", "created_at", "updated_at"),
+        }
+
+
+def _approval(status: ApprovalStatus, comment: str | None) -> dict[str, Any]:
+    """The update values of ``approve()`` / ``reject()`` (the status is always sent)."""
+    values: dict[str, Any] = {"approval_status": status}
+    if comment is not None:
+        values["comment"] = comment
+    return values
+
+
+@resource
+class ProjectNode(Resource):
+    """A node's membership in a project, approved (or rejected) by the node's realm.
+
+    Example::
+
+        membership = ProjectNode.objects.create(project_id=project.id, node_id=node.id)
+        membership.approve(comment="fine by us")
+    """
+
+    id: UUID | None = readonly()
+    approval_status: ApprovalStatus | None = update_only()
+    comment: str | None = update_only()
+    project_id: UUID | None = create_only(required=True)
+    project_realm_id: UUID | None = readonly()
+    node_id: UUID | None = create_only(required=True)
+    node_realm_id: UUID | None = readonly()
+    created_at: datetime | None = readonly()
+    updated_at: datetime | None = readonly()
+    project: Project | None = relation()
+    node: Node | None = relation()
+
+    class Meta:
+        service = "core"
+        path = "project-nodes"
+        filters = ("approval_status", "project_realm_id", "project_id", "node_realm_id", "node_id")
+        sorts = ("created_at", "updated_at")
+        includes = ("node", "project")
+        ordering = ("created_at",)
+        legacy = {"filters": ("project_realm_id", "project_id", "node_realm_id", "node_id")}
+
+    @action("POST", body='{"approvalStatus": "approved", "comment"?}')
+    def approve(self, comment: str | None = None, *, using: Hub | None = None) -> ProjectNode:
+        """Approve the node's participation (``POST /project-nodes/<id>``; the node's realm).
+
+        Example::
+
+            membership.approve(comment="approved by the data owner")
+        """
+        return self._update_fields(_approval(ApprovalStatus.APPROVED, comment), using=using)
+
+    @action("POST", body='{"approvalStatus": "rejected", "comment"?}')
+    def reject(self, comment: str | None = None, *, using: Hub | None = None) -> ProjectNode:
+        """Reject the node's participation (``POST /project-nodes/<id>``).
+
+        Example::
+
+            membership.reject(comment="not covered by our ethics vote")
+        """
+        return self._update_fields(_approval(ApprovalStatus.REJECTED, comment), using=using)
+
+
+# -- analyses ---------------------------------------------------------------------------
+
+#: Which Hubs accept which analysis command (hub-api §9.1).
+ANALYSIS_COMMANDS: dict[AnalysisCommand, Availability] = {
+    AnalysisCommand.BUILD_START: Availability(),
+    AnalysisCommand.CONFIGURATION_LOCK: Availability(),
+    AnalysisCommand.CONFIGURATION_UNLOCK: Availability(),
+    AnalysisCommand.BUILD_CHECK: Availability(since=PROCESS_STATUS_SINCE),
+    AnalysisCommand.DISTRIBUTION_START: Availability(since=PROCESS_STATUS_SINCE),
+    AnalysisCommand.DISTRIBUTION_CHECK: Availability(since=PROCESS_STATUS_SINCE),
+    AnalysisCommand.STORAGE_CHECK: Availability(since=(0, 8, 24)),
+    AnalysisCommand.SPIN_UP: Availability(until=PROCESS_STATUS_SINCE),
+    AnalysisCommand.TEAR_DOWN: Availability(until=PROCESS_STATUS_SINCE),
+    AnalysisCommand.BUILD_STOP: Availability(until=PROCESS_STATUS_SINCE),
+    AnalysisCommand.BUILD_STATUS: Availability(until=PROCESS_STATUS_SINCE),
+}
+
+
+def analysis_commands(dialect: Dialect) -> list[AnalysisCommand]:
+    """The analysis commands the Hub of ``dialect`` accepts.
+
+    Example::
+
+        analysis_commands(hub.dialect)   # [AnalysisCommand.BUILD_START, ...]
+    """
+    return [command for command, where in ANALYSIS_COMMANDS.items() if where.on(dialect)]
+
+
+def _command_method(name: str, command: AnalysisCommand, summary: str) -> Callable[..., Any]:
+    """One method per analysis command (``analysis.build_start()``), declared like any action."""
+    availability = ANALYSIS_COMMANDS[command]
+
+    def method(self: Analysis, *, using: Hub | None = None) -> Analysis:
+        return self.command(command, using=using)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = (
+        f"{summary}\n\n"
+        f'Sends ``POST /analyses/<id>/command {{"command": "{command.value}"}}`` '
+        f"(Hubs: {availability.describe()}) and reloads the analysis from the answer.\n\n"
+        f"Example::\n\n    analysis.{name}()\n"
+    )
+    decorate = action(
+        "POST",
+        "command",
+        generations=availability.generations,
+        since=availability.since,
+        until=availability.until,
+        body=f'{{"command": "{command.value}"}}',
+    )
+    return decorate(method)
+
+
+@resource
+class Analysis(Resource):
+    """An analysis of a project: code in buckets, built into an image, run on the nodes.
+
+    ``node_count`` is the Hub's ``nodes`` counter; ``analysis.nodes`` is the
+    related analysis-nodes. On legacy Hubs ``execution_status`` is the wire field
+    ``run_status``.
+
+    Example::
+
+        analysis = Analysis.objects.create(project_id=project.id, name="survival")
+        analysis.configuration_lock()
+        analysis.build_start()
+        analysis.refresh().build_status
+    """
+
+    id: UUID | None = readonly()
+    name: str | None = writable()
+    display_name: str | None = writable(generations=_CURRENT)
+    description: str | None = writable()
+    node_count: int | None = readonly(legacy="nodes", current="nodes")
+    nodes_approved: int | None = readonly(generations=_CURRENT)
+    configuration_locked: bool | None = readonly()
+    configuration_entrypoint_valid: bool | None = readonly(generations=_CURRENT)
+    configuration_image_valid: bool | None = readonly(generations=_CURRENT)
+    configuration_node_aggregator_valid: bool | None = readonly(generations=_CURRENT)
+    configuration_node_default_valid: bool | None = readonly(generations=_CURRENT)
+    configuration_nodes_valid: bool | None = readonly(generations=_CURRENT)
+    build_nodes_valid: bool | None = readonly(generations=_CURRENT)
+    build_status: ProcessStatus | None = readonly()
+    build_progress: int | None = readonly(generations=_CURRENT)
+    build_hash: str | None = readonly(generations=_CURRENT)
+    build_os: str | None = readonly(generations=_CURRENT)
+    build_size: int | None = readonly(generations=_CURRENT)
+    distribution_status: ProcessStatus | None = readonly(generations=_CURRENT)
+    distribution_progress: int | None = readonly(generations=_CURRENT)
+    execution_status: ProcessStatus | None = readonly(legacy="run_status")
+    execution_progress: int | None = readonly(generations=_CURRENT)
+    image_command_arguments: list[dict[str, Any]] | None = writable()
+    registry_id: UUID | None = writable()
+    master_image_id: UUID | None = writable()
+    project_id: UUID | None = create_only(required=True)
+    client_id: UUID | None = readonly(generations=_CURRENT)
+    realm_id: UUID | None = readonly()
+    user_id: UUID | None = readonly()
+    created_at: datetime | None = readonly()
+    updated_at: datetime | None = readonly()
+    project: Project | None = relation()
+    master_image: MasterImage | None = relation()
+
+    nodes = RelatedManagerField("AnalysisNode", "analysis_id")
+    buckets = RelatedManagerField("AnalysisBucket", "analysis_id")
+    bucket_files = RelatedManagerField("AnalysisBucketFile", "analysis_id")
+    logs = RelatedManagerField("AnalysisLog", "analysis_id")
+    node_logs = RelatedManagerField("AnalysisNodeLog", "analysis_id")
+    node_events = RelatedManagerField("AnalysisNodeEvent", "analysis_id")
+    permissions = RelatedManagerField("AnalysisPermission", "analysis_id")
+
+    class Meta:
+        service = "core"
+        path = "analyses"
+        plural = "analyses"
+        filters = (
+            "id",
+            "name",
+            "display_name",
+            "description",
+            "project_id",
+            "realm_id",
+            "build_status",
+            "execution_status",
+            "configuration_locked",
+        )
+        sorts = ("name", "display_name", "created_at", "updated_at")
+        #: ``include=registry`` is not allowed by any Hub (flame-hub-client sends it).
+        includes = ("project", "master_image")
+        ordering = ("-updated_at",)
+        server_ordering = ("-updated_at",)
+        legacy = {
+            "filters": (
+                "id",
+                "name",
+                "description",
+                "project_id",
+                "realm_id",
+                "build_status",
+                "execution_status",
+                "configuration_locked",
+            ),
+            "sorts": ("created_at", "updated_at"),
+        }
+
+    # -- commands -------------------------------------------------------------------
+
+    @action("POST", "command", body='{"command": "<command>"}')
+    def command(self, name: AnalysisCommand | str, *, using: Hub | None = None) -> Analysis:
+        """Run an analysis command and reload the analysis from the answer.
+
+        Commands the connected Hub does not have (``spinUp`` on a current Hub,
+        ``distributionStart`` on 0.8.x ...) raise :class:`~flamehub.UnsupportedByHub`
+        and unknown names :class:`~flamehub.QueryError`, before anything is sent.
+        The Hub answers a failed precondition with 400 (``BadRequest``).
+
+        Example::
+
+            analysis.command("configurationLock")
+            analysis.command(AnalysisCommand.BUILD_START)
+        """
+        hub = self._require_hub(using)
+        command = AnalysisCommand(name)
+        where = ANALYSIS_COMMANDS.get(command)
+        if where is None:
+            offered = ", ".join(c.value for c in analysis_commands(hub.dialect))
+            raise errors.QueryError(
+                f"unknown analysis command {name!r}; Hub {hub.dialect.version_string} "
+                f"accepts {offered}"
+            )
+        if not where.on(hub.dialect):
+            offered = ", ".join(c.value for c in analysis_commands(hub.dialect))
+            raise errors.UnsupportedByHub(
+                f"analysis command {command.value!r} does not exist on Hub "
+                f"{hub.dialect.version_string} (it exists on {where.describe()}); this Hub "
+                f"accepts {offered}"
+            )
+        body = self._action("POST", "command", json={"command": command.value}, using=hub)
+        return self._reload_from(body, using=hub)
+
+    build_start = _command_method(
+        "build_start", AnalysisCommand.BUILD_START, "Start building the analysis image."
+    )
+    build_check = _command_method(
+        "build_check", AnalysisCommand.BUILD_CHECK, "Ask the Hub to reconcile the build status."
+    )
+    configuration_lock = _command_method(
+        "configuration_lock",
+        AnalysisCommand.CONFIGURATION_LOCK,
+        "Lock the configuration (nodes, entrypoint, image) before building.",
+    )
+    configuration_unlock = _command_method(
+        "configuration_unlock",
+        AnalysisCommand.CONFIGURATION_UNLOCK,
+        "Unlock the configuration (resets the build and non-aggregator approvals).",
+    )
+    distribution_start = _command_method(
+        "distribution_start",
+        AnalysisCommand.DISTRIBUTION_START,
+        "Distribute the built image to the nodes' registries.",
+    )
+    distribution_check = _command_method(
+        "distribution_check",
+        AnalysisCommand.DISTRIBUTION_CHECK,
+        "Ask the Hub to reconcile the distribution status.",
+    )
+    storage_check = _command_method(
+        "storage_check",
+        AnalysisCommand.STORAGE_CHECK,
+        "(Re)create any missing CODE/RESULT/TEMP buckets of the analysis.",
+    )
+    spin_up = _command_method(
+        "spin_up", AnalysisCommand.SPIN_UP, "Start the analysis (Hub 0.8.x before 0.8.22)."
+    )
+    tear_down = _command_method(
+        "tear_down", AnalysisCommand.TEAR_DOWN, "Stop the analysis (Hub 0.8.x before 0.8.22)."
+    )
+    build_stop = _command_method(
+        "build_stop", AnalysisCommand.BUILD_STOP, "Stop a running build (Hub before 0.8.22)."
+    )
+    request_build_status = _command_method(
+        "request_build_status",
+        AnalysisCommand.BUILD_STATUS,
+        "Ask the worker for the build status (the ``buildStatus`` command, Hub before 0.8.22).",
+    )
+
+    # -- the analysis' own OAuth2 client -------------------------------------------
+
+    @action("GET", "client/credentials", since=CLIENT_CREDENTIALS_SINCE)
+    def client_credentials(self, *, using: Hub | None = None) -> ClientCredentials:
+        """The analysis' OAuth2 client and secret (nodes may read it once approved).
+
+        Example::
+
+            creds = analysis.client_credentials()
+        """
+        hub = self._require_hub(using)
+        body = self._action("GET", "client/credentials", using=hub)
+        return ClientCredentials.from_wire(body, hub.dialect)
+
+    @action(
+        "POST", "client/credentials", since=CLIENT_CREDENTIALS_SINCE, body='{"secret"?: string}'
+    )
+    def rotate_client_secret(
+        self, secret: str | None = None, *, using: Hub | None = None
+    ) -> ClientCredentials:
+        """Set the analysis client's secret, or have a random one generated (``None``).
+
+        Only the secret can change here: the Hub ignores names in this request.
+
+        Example::
+
+            creds = analysis.rotate_client_secret()
+        """
+        hub = self._require_hub(using)
+        payload = {} if secret is None else {"secret": secret}
+        body = self._action("POST", "client/credentials", json=payload, using=hub)
+        return ClientCredentials.from_wire(body, hub.dialect)
+
+    @action("GET", "client/permissions", since=CLIENT_CREDENTIALS_SINCE)
+    def client_permissions(self, *, using: Hub | None = None) -> list[ClientPermission]:
+        """The permissions of the analysis' client (each with its ``permission`` embedded).
+
+        Example::
+
+            [grant.permission.name for grant in analysis.client_permissions()]
+        """
+        hub = self._require_hub(using)
+        body = self._action("GET", "client/permissions", using=hub)
+        rows, _meta = hub.dialect.unwrap_collection(body, method="GET", url="client/permissions")
+        return [load(ClientPermission, row, hub) for row in rows]
+
+    @action(
+        "POST",
+        "client/permissions",
+        since=CLIENT_CREDENTIALS_SINCE,
+        body='{"permissionId": <permission id or name>}',
+    )
+    def add_client_permission(
+        self, permission: Permission | UUID | str, *, using: Hub | None = None
+    ) -> ClientPermission:
+        """Grant a permission (object, id or name) to the analysis' client.
+
+        The Hub only assigns ``analysis_self_storage_use`` and
+        ``analysis_self_message_broker_use``, and only while the configuration is
+        unlocked.
+
+        Example::
+
+            analysis.add_client_permission("analysis_self_storage_use")
+        """
+        hub = self._require_hub(using)
+        payload = {hub.dialect.wire_name("permission_id"): _id_text(permission, "permission")}
+        body = self._action("POST", "client/permissions", json=payload, using=hub)
+        return load(ClientPermission, hub.dialect.unwrap_record(body), hub)
+
+    @action("DELETE", "client/permissions/:permissionId", since=CLIENT_CREDENTIALS_SINCE)
+    def remove_client_permission(
+        self, permission: Permission | UUID | str, *, using: Hub | None = None
+    ) -> ClientPermission:
+        """Take a permission (object, id or name) from the analysis' client.
+
+        Returns the removed grant; :class:`~flamehub.NotFound` if it was not assigned.
+
+        Example::
+
+            analysis.remove_client_permission(permission)
+        """
+        hub = self._require_hub(using)
+        suffix = f"client/permissions/{_id_text(permission, 'permission')}"
+        body = self._action("DELETE", suffix, using=hub)
+        return load(ClientPermission, hub.dialect.unwrap_record(body), hub)
+
+
+@resource
+class AnalysisNode(Resource):
+    """A node taking part in an analysis: its approval and its execution status.
+
+    Example::
+
+        assignment = analysis.nodes.get(node_id=node.id)
+        assignment.approve(comment="reviewed")
+        assignment.set_execution_status(ProcessStatus.STARTED)
+    """
+
+    id: UUID | None = readonly()
+    approval_status: ApprovalStatus | None = update_only()
+    execution_status: ProcessStatus | None = update_only(legacy="run_status")
+    execution_progress: int | None = update_only(generations=_CURRENT)
+    comment: str | None = update_only()
+    index: int | None = readonly(generations=_LEGACY)
+    artifact_tag: str | None = readonly()
+    artifact_digest: str | None = readonly()
+    analysis_id: UUID | None = create_only(required=True)
+    analysis_realm_id: UUID | None = readonly()
+    node_id: UUID | None = create_only(required=True)
+    node_realm_id: UUID | None = readonly()
+    created_at: datetime | None = readonly()
+    updated_at: datetime | None = readonly()
+    analysis: Analysis | None = relation()
+    node: Node | None = relation()
+
+    class Meta:
+        service = "core"
+        path = "analysis-nodes"
+        filters = (
+            "execution_status",
+            "approval_status",
+            "analysis_id",
+            "analysis_realm_id",
+            "node_id",
+            "node_realm_id",
+        )
+        sorts = ("created_at", "updated_at")
+        includes = ("node", "analysis")
+        ordering = ("created_at",)
+        legacy = {"sorts": ("created_at", "updated_at", "index")}
+
+    @property
+    def logs(self) -> QuerySet[AnalysisNodeLog]:
+        """The log lines of this node for this analysis (both filters the Hub requires).
+
+        Example::
+
+            for line in assignment.logs.filter(level="error"):
+                print(line.time, line.message)
+        """
+        manager = AnalysisNodeLog.objects
+        queryset = manager.using(self.hub) if self.hub is not None else manager
+        return queryset.filter(analysis_id=self.analysis_id, node_id=self.node_id)
+
+    @action("POST", body='{"approvalStatus": "approved", "comment"?}')
+    def approve(self, comment: str | None = None, *, using: Hub | None = None) -> AnalysisNode:
+        """Approve running the analysis on this node (the node's realm, ``analysis_approve``).
+
+        Example::
+
+            assignment.approve(comment="code reviewed")
+        """
+        return self._update_fields(_approval(ApprovalStatus.APPROVED, comment), using=using)
+
+    @action("POST", body='{"approvalStatus": "rejected", "comment"?}')
+    def reject(self, comment: str | None = None, *, using: Hub | None = None) -> AnalysisNode:
+        """Refuse running the analysis on this node.
+
+        Example::
+
+            assignment.reject(comment="uses data we cannot share")
+        """
+        return self._update_fields(_approval(ApprovalStatus.REJECTED, comment), using=using)
+
+    @action("POST", body='{"executionStatus": <status>, "executionProgress"?}')
+    def set_execution_status(
+        self,
+        status: ProcessStatus | str | None,
+        progress: int | None = None,
+        *,
+        using: Hub | None = None,
+    ) -> AnalysisNode:
+        """Report the node's execution status (and progress 0-100, current Hubs).
+
+        On legacy Hubs the status travels as ``run_status``.
+
+        Example::
+
+            assignment.set_execution_status(ProcessStatus.EXECUTING, progress=40)
+        """
+        values: dict[str, Any] = {
+            "execution_status": None if status is None else ProcessStatus(status)
+        }
+        if progress is not None:
+            if not 0 <= progress <= 100:
+                raise errors.QueryError(f"progress is a percentage (0-100), not {progress}")
+            values["execution_progress"] = progress
+        return self._update_fields(values, using=using)
+
+
+@resource
+class AnalysisBucket(AnalysisBucketTransferMixin, Resource):
+    """One of an analysis' three storage buckets (CODE, RESULT, TEMP); created by the Hub.
+
+    Example::
+
+        code = analysis.buckets.get(type=AnalysisBucketType.CODE)
+        code.files.all()
+    """
+
+    id: UUID | None = readonly()
+    type: AnalysisBucketType | None = create_only(required=True)
+    bucket_id: UUID | None = create_only(required=True)
+    analysis_id: UUID | None = create_only(required=True)
+    realm_id: UUID | None = readonly()
+    created_at: datetime | None = readonly()
+    updated_at: datetime | None = readonly()
+    analysis: Analysis | None = relation()
+
+    files = RelatedManagerField("AnalysisBucketFile", "analysis_bucket_id")
+
+    class Meta:
+        service = "core"
+        path = "analysis-buckets"
+        #: ``bucket_id`` and ``id`` are not filterable: the Hub would ignore them.
+        filters = ("analysis_id", "type")
+        sorts = ("type", "created_at", "updated_at")
+        includes = ("analysis",)
+        ordering = ("created_at",)
+        #: ``POST /analysis-buckets/<id>`` exists but mounts no field: nothing to update.
+        updatable = False
+
+
+@resource
+class AnalysisBucketFile(AnalysisBucketFileTransferMixin, Resource):
+    """A file of an analysis bucket; ``root=True`` marks the entrypoint.
+
+    Example::
+
+        entry = analysis.bucket_files.get(path="main.py")
+        entry.root = True
+        entry.save()
+    """
+
+    id: UUID | None = readonly()
+    path: str | None = writable(generations=_CURRENT)
+    name: str | None = writable(generations=_LEGACY)
+    root: bool | None = writable()
+    external_id: str | None = readonly(generations=_LEGACY)
+    bucket_id: UUID | None = create_only()
+    bucket_file_id: UUID | None = create_only(generations=_CURRENT)
+    analysis_bucket_id: UUID | None = create_only()
+    analysis_id: UUID | None = readonly()
+    realm_id: UUID | None = readonly()
+    user_id: UUID | None = readonly()
+    client_id: UUID | None = readonly(generations=_CURRENT)
+    robot_id: UUID | None = readonly()
+    created_at: datetime | None = readonly()
+    updated_at: datetime | None = readonly()
+    analysis: Analysis | None = relation()
+    analysis_bucket: AnalysisBucket | None = relation()
+
+    class Meta:
+        service = "core"
+        path = "analysis-bucket-files"
+        #: ``id``, ``bucket_id`` and ``bucket_file_id`` are not filterable.
+        filters = ("path", "root", "analysis_bucket_id", "analysis_id")
+        sorts = ("path", "created_at", "updated_at")
+        includes = ("analysis", "analysis_bucket")
+        ordering = ("created_at",)
+        required = ("path", "bucket_id", "bucket_file_id", "analysis_bucket_id")
+        legacy = {
+            "filters": ("name", "root", "analysis_bucket_id", "analysis_id"),
+            "sorts": ("name", "created_at", "updated_at"),
+            "required": ("analysis_bucket_id",),
+        }
+
+
+@resource
+class AnalysisNodeEvent(Resource):
+    """A telemetry event of a node running an analysis (read-only; current Hubs).
+
+    Example::
+
+        AnalysisNodeEvent.objects.filter(analysis_id=analysis.id, node_id=node.id)
+    """
+
+    id: UUID | None = readonly()
+    event_id: UUID | None = readonly()
+    analysis_id: UUID | None = readonly()
+    analysis_realm_id: UUID | None = readonly()
+    node_id: UUID | None = readonly()
+    node_realm_id: UUID | None = readonly()
+    created_at: datetime | None = readonly()
+    updated_at: datetime | None = readonly()
+    analysis: Analysis | None = relation()
+    node: Node | None = relation()
+
+    class Meta:
+        service = "core"
+        path = "analysis-node-events"
+        generations = _CURRENT
+        filters = ("analysis_id", "node_id")
+        sorts = ("created_at", "updated_at")
+        includes = ("analysis", "node")
+        ordering = ("created_at",)
+        creatable = False
+        updatable = False
+        deletable = False
+
+
+@resource
+class AnalysisPermission(Resource):
+    """A permission granted to an analysis (Hub 0.8.x - 0.11.3; replaced by client permissions).
+
+    Example::
+
+        AnalysisPermission.objects.filter(analysis_id=analysis.id).include("analysis")
+    """
+
+    id: UUID | None = readonly()
+    analysis_id: UUID | None = create_only(required=True)
+    analysis_realm_id: UUID | None = readonly()
+    permission_id: UUID | None = create_only(required=True)
+    permission_realm_id: UUID | None = readonly()
+    policy_id: UUID | None = create_only()
+    created_at: datetime | None = readonly()
+    updated_at: datetime | None = readonly()
+    analysis: Analysis | None = relation()
+    permission: Permission | None = relation()
+
+    class Meta:
+        service = "core"
+        path = "analysis-permissions"
+        generations = _LEGACY
+        filters = ("permission_id", "permission_realm_id", "analysis_id", "analysis_realm_id")
+        sorts = ("created_at", "updated_at")
+        includes = ("analysis", "permission")
+        ordering = ("created_at",)
+        updatable = False
+
+
+# -- logs -------------------------------------------------------------------------------
+
+
+@resource
+class AnalysisLog(Resource):
+    """A log line of an analysis.
+
+    Current Hubs keep logs in a log store: a listing needs ``analysis_id``
+    (flamehub refuses it otherwise), lines come newest first, have no id, and are
+    removed in bulk with ``filter(...).delete()``. Legacy Hubs (0.8.x) store them as
+    records with ids.
+
+    Example::
+
+        for line in AnalysisLog.objects.filter(analysis_id=analysis.id, level=LogLevel.ERROR):
+            print(line.time, line.message)
+        AnalysisLog.objects.filter(analysis_id=analysis.id).delete()
+    """
+
+    # current Hubs: a log-store line
+    time: datetime | None = readonly(generations=_CURRENT)
+    message: str | None = readonly(generations=_CURRENT)
+    level: LogLevel | None = readonly(generations=_CURRENT)
+    service: str | None = readonly(generations=_CURRENT)
+    channel: LogChannel | None = readonly(generations=_CURRENT)
+    labels: dict[str, str] | None = readonly(generations=_CURRENT)
+    # legacy Hubs: a database record
+    id: UUID | None = readonly(generations=_LEGACY)
+    component: str | None = readonly(generations=_LEGACY)
+    command: str | None = readonly(generations=_LEGACY)
+    event: str | None = readonly(generations=_LEGACY)
+    error: bool | None = readonly(generations=_LEGACY)
+    error_code: str | None = readonly(generations=_LEGACY)
+    status: str | None = readonly(generations=_LEGACY)
+    status_message: str | None = readonly(generations=_LEGACY)
+    meta: str | None = readonly(generations=_LEGACY)
+    realm_id: UUID | None = readonly(generations=_LEGACY)
+    created_at: datetime | None = readonly(generations=_LEGACY)
+    updated_at: datetime | None = readonly(generations=_LEGACY)
+    #: The analysis: a filter on current Hubs (the line carries it in ``labels``).
+    analysis_id: UUID | None = readonly()
+    analysis: Analysis | None = relation(generations=_LEGACY)
+
+    class Meta:
+        service = "core"
+        path = "analysis-logs"
+        filters = ("level", "analysis_id")
+        #: current Hubs accept ``sort=time`` but do not apply it: lines come newest first.
+        sorts = ()
+        includes = ()
+        ordering = ("created_at",)
+        required_filters = ("analysis_id",)
+        creatable = False
+        updatable = False
+        deletable = False
+        gettable = False
+        bulk_delete = True
+        legacy = {
+            "filters": ("command", "error", "status", "analysis_id"),
+            "sorts": ("command", "status", "created_at", "updated_at"),
+            "includes": ("analysis",),
+            "required_filters": (),
+            "deletable": True,
+            "gettable": True,
+            "bulk_delete": False,
+        }
+
+
+@resource
+class AnalysisNodeLog(Resource):
+    """A log line of a node running an analysis; nodes write them with ``create()``.
+
+    On current Hubs a listing needs both ``analysis_id`` and ``node_id``, and
+    ``create()`` answers 202 with the written line.
+
+    Example::
+
+        AnalysisNodeLog.objects.create(
+            analysis_id=analysis.id, node_id=node.id, level=LogLevel.INFO, message="started"
+        )
+        AnalysisNodeLog.objects.filter(analysis_id=analysis.id, node_id=node.id).delete()
+    """
+
+    # current Hubs: a log-store line
+    time: datetime | None = readonly(generations=_CURRENT)
+    message: str | None = create_only(generations=_CURRENT)
+    level: LogLevel | None = create_only(generations=_CURRENT)
+    service: str | None = readonly(generations=_CURRENT)
+    channel: LogChannel | None = readonly(generations=_CURRENT)
+    labels: dict[str, str] | None = create_only(generations=_CURRENT)
+    code: str | None = create_only(generations=_CURRENT)
+    status: str | None = create_only()
+    # legacy Hubs: a database record
+    id: UUID | None = readonly(generations=_LEGACY)
+    error: bool | None = readonly(generations=_LEGACY)
+    error_code: str | None = readonly(generations=_LEGACY)
+    status_message: str | None = readonly(generations=_LEGACY)
+    analysis_realm_id: UUID | None = readonly(generations=_LEGACY)
+    node_realm_id: UUID | None = readonly(generations=_LEGACY)
+    created_at: datetime | None = readonly(generations=_LEGACY)
+    updated_at: datetime | None = readonly(generations=_LEGACY)
+    #: filters on current Hubs (the line carries them in ``labels``)
+    analysis_id: UUID | None = create_only()
+    node_id: UUID | None = create_only()
+    analysis: Analysis | None = relation(generations=_LEGACY)
+    node: Node | None = relation(generations=_LEGACY)
+
+    class Meta:
+        service = "core"
+        path = "analysis-node-logs"
+        filters = ("level", "analysis_id", "node_id")
+        sorts = ()
+        includes = ()
+        ordering = ("created_at",)
+        required_filters = ("analysis_id", "node_id")
+        required = ("analysis_id", "node_id", "message", "level")
+        updatable = False
+        deletable = False
+        gettable = False
+        bulk_delete = True
+        legacy = {
+            "filters": ("error", "status", "analysis_id", "node_id"),
+            "sorts": ("status", "created_at", "updated_at"),
+            "includes": ("analysis", "node"),
+            "required_filters": (),
+            "creatable": False,
+            "deletable": True,
+            "gettable": True,
+            "bulk_delete": False,
         }

@@ -86,3 +86,91 @@ class AnalysisBucketType(HubEnum):
     CODE = "CODE"
     RESULT = "RESULT"
     TEMP = "TEMP"
+
+
+class AnalysisCommand(HubEnum):
+    """Commands of ``POST /analyses/<id>/command`` (which Hub has which: ``Analysis.command``)."""
+
+    BUILD_START = "buildStart"
+    BUILD_CHECK = "buildCheck"
+    CONFIGURATION_LOCK = "configurationLock"
+    CONFIGURATION_UNLOCK = "configurationUnlock"
+    DISTRIBUTION_START = "distributionStart"
+    DISTRIBUTION_CHECK = "distributionCheck"
+    STORAGE_CHECK = "storageCheck"
+    # Hub 0.8.x before 0.8.22
+    SPIN_UP = "spinUp"
+    TEAR_DOWN = "tearDown"
+    BUILD_STOP = "buildStop"
+    BUILD_STATUS = "buildStatus"
+
+
+class MasterImageCommand(HubEnum):
+    """Commands of ``POST /master-images/command``."""
+
+    SYNC = "sync"
+    BUILD = "build"
+
+
+class RegistryCommand(HubEnum):
+    """Commands of ``POST /services/registry/command`` (Harbor provisioning)."""
+
+    SETUP = "setup"
+    CLEANUP = "cleanup"
+    DELETE = "delete"
+    PROJECT_LINK = "projectLink"
+    PROJECT_UNLINK = "projectUnlink"
+
+
+class LogLevel(HubEnum):
+    """Severity of an analysis or analysis-node log line."""
+
+    EMERG = "emerg"
+    ALERT = "alert"
+    CRIT = "crit"
+    ERROR = "error"
+    WARN = "warn"
+    NOTICE = "notice"
+    INFO = "info"
+    DEBUG = "debug"
+
+
+class LogChannel(HubEnum):
+    """Where a log line came from (current Hubs)."""
+
+    HTTP = "http"
+    WEBSOCKET = "websocket"
+    BACKGROUND = "background"
+    SYSTEM = "system"
+
+
+class DecisionStrategy(HubEnum):
+    """How authup combines the policies of a permission."""
+
+    AFFIRMATIVE = "affirmative"
+    UNANIMOUS = "unanimous"
+    CONSENSUS = "consensus"
+
+
+class RealmScope(HubEnum):
+    """Realm scope of a role-, user- or client-permission (current authup)."""
+
+    NONE = "none"
+    OWN = "own"
+    OWN_OR_NULL = "ownOrNull"
+    ANY = "any"
+
+
+class ClientAuthMethod(HubEnum):
+    """How an OAuth2 client authenticates (``none`` is a public client)."""
+
+    NONE = "none"
+    SECRET = "secret"
+    TLS = "tls"
+
+
+class TokenBindingMethod(HubEnum):
+    """How tokens of an OAuth2 client are bound."""
+
+    NONE = "none"
+    TLS = "tls"
