@@ -34,11 +34,20 @@ from .errors import (
     Unauthorized,
     UnsupportedByHub,
 )
+from .files import (
+    AnalysisFilesTimeout,
+    IntegrityError,
+    TransferError,
+    UnsafeArchiveMember,
+    UploadNotResent,
+    UploadSourceChanged,
+)
 from .hub import Hub, connect, default_hub
 from .query import Q, QuerySet
 from .transport import RetryPolicy
 
 __all__ = [
+    "AnalysisFilesTimeout",
     "AuthenticationError",
     "BadRequest",
     "ClientAuth",
@@ -50,6 +59,7 @@ __all__ = [
     "Hub",
     "HubAPIError",
     "HubTimeout",
+    "IntegrityError",
     "InvalidResponse",
     "MultipleObjectsReturned",
     "NotFound",
@@ -62,9 +72,13 @@ __all__ = [
     "RobotAuth",
     "ServerError",
     "TokenAuth",
+    "TransferError",
     "TransportError",
     "Unauthorized",
+    "UnsafeArchiveMember",
     "UnsupportedByHub",
+    "UploadNotResent",
+    "UploadSourceChanged",
     "__version__",
     "connect",
     "default_hub",

@@ -87,6 +87,36 @@ EXTRA_ENDPOINTS: tuple[EndpointRow, ...] = (
         Availability(until=(0, 12, 3)),
         body="grant_type=robot_credentials",
     ),
+    EndpointRow(
+        "storage",
+        "POST",
+        "/buckets/:id/upload",
+        "bucket.upload(*sources)",
+        Availability(),
+        body="multipart/form-data, streamed",
+    ),
+    EndpointRow(
+        "storage",
+        "POST",
+        "/buckets/:id/upload",
+        "analysis_bucket.upload(*sources)",
+        Availability(),
+        body="multipart/form-data, streamed",
+    ),
+    EndpointRow(
+        "storage",
+        "GET",
+        "/buckets/:id/stream",
+        "bucket.stream_tarball() / download_tarball(to) / download_all(to)",
+        Availability(),
+    ),
+    EndpointRow(
+        "storage",
+        "GET",
+        "/bucket-files/:id/stream",
+        "bucket_file.stream() / download(to)",
+        Availability(),
+    ),
 )
 
 #: Endpoints of hub-api.md §5, §7 and §8 that a script might look for, and why
@@ -128,15 +158,6 @@ OMITTED: dict[tuple[str, str, str], str] = {
     ("core", "POST", "/services/registry/hook"): "Harbor's webhook receiver, called by Harbor",
     ("storage", "POST", "/buckets/:id"): (
         "the Hub mounts no updatable bucket field: the request can change nothing"
-    ),
-    ("storage", "POST", "/buckets/:id/upload"): (
-        "file transfer (multipart upload) belongs to flamehub's file API, not to a model call"
-    ),
-    ("storage", "GET", "/buckets/:id/stream"): (
-        "file transfer (tar download) belongs to flamehub's file API, not to a model call"
-    ),
-    ("storage", "GET", "/bucket-files/:id/stream"): (
-        "file transfer (download) belongs to flamehub's file API, not to a model call"
     ),
 }
 
