@@ -1,0 +1,578 @@
+"""The ``flamehub`` command: the Hub's resources from a shell.
+
+Every resource of the registry is a command (``node``, ``project``, ``analysis-node`` ...)
+with ``list``, ``get``, ``create``, ``update``, ``delete`` and its actions::
+
+    flamehub login --url http://localhost:3000 --username admin      # asks for the password
+    flamehub node list --filter name__startswith=site- --order -created_at --limit 10
+    flamehub node create name=site-a realm_id=<realm-id> --json
+    flamehub analysis command <id> buildStart
+    flamehub bucket upload <bucket-id> results/ notes.txt
+    flamehub bucket-file download <id> --to downloads/
+    flamehub serve --version 0.8.13                                  # a local Hub for trying
+    eval "$(flamehub completion bash)"
+
+Connection settings come from flags, then ``FLAMEHUB_*`` variables, then the config file
+written by ``flamehub login``. Exit codes: 0 success, 1 Hub or query error, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import inspect
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import requests
+
+from .. import errors, models  # noqa: F401 - models fill the resource registry
+from .._version import __version__
+from ..resources.base import REGISTRY, Resource, action_spec, meta_of
+from ..resources.storage import BucketFileTransferMixin, BucketTransferMixin
+from . import _config, _render, _values
+from ._completion import SHELLS, completion_script
+
+#: Exit status of a successful command.
+EXIT_OK = 0
+#: Exit status when the Hub, the query or the input is wrong.
+EXIT_ERROR = 1
+#: Exit status of a malformed command line (argparse's own).
+EXIT_USAGE = 2
+#: Exit status after Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
+#: The Hub version ``flamehub serve`` and ``flamehub quickstart`` start by default.
+DEFAULT_LOCAL_VERSION = "0.14.0"
+#: The ``--port`` of ``flamehub serve`` that means "any free port".
+ANY_PORT = 0
+#: Options whose value may start with ``-`` (a descending sort key).
+DASH_VALUE_OPTIONS = ("--order",)
+#: Operations every resource command offers (when the resource allows them).
+CRUD_VERBS = ("list", "get", "create", "update", "delete")
+
+Handler = Callable[[argparse.Namespace, TextIO], int]
+
+
+class CommandError(errors.FlamehubError):
+    """A command that cannot run as given (reported as ``error: ...``, exit 1)."""
+
+
+# -- parser ---------------------------------------------------------------------------
+
+
+def _connection_options() -> argparse.ArgumentParser:
+    """Options every Hub command accepts, before or after its subcommand.
+
+    Defaults are suppressed so that a subcommand's parser does not reset a value
+    given before it.
+    """
+    parent = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    group = parent.add_argument_group("connection (flags > FLAMEHUB_* environment > config)")
+    group.add_argument("--url", help="the Hub's base URL (FLAMEHUB_URL)")
+    group.add_argument("--username", help="user name for a password login (FLAMEHUB_USERNAME)")
+    group.add_argument("--password", help="password (FLAMEHUB_PASSWORD; prefer the prompt)")
+    group.add_argument("--robot-id", dest="robot_id", help="robot id (FLAMEHUB_ROBOT_ID)")
+    group.add_argument(
+        "--robot-secret", dest="robot_secret", help="robot secret (FLAMEHUB_ROBOT_SECRET)"
+    )
+    group.add_argument("--token", help="a bearer token (FLAMEHUB_TOKEN)")
+    group.add_argument(
+        "--hub-version", dest="hub_version", help="skip detection (FLAMEHUB_HUB_VERSION)"
+    )
+    parent.add_argument("--json", action="store_true", help="machine-readable JSON output")
+    return parent
+
+
+def _resource_commands() -> dict[str, type[Resource]]:
+    """Command name -> resource class, from the registry (``analysis-node`` ...)."""
+    return {meta_of(model).name: model for model in REGISTRY.values()}
+
+
+def _actions_of(owner: type) -> dict[str, str]:
+    """Command name -> method name of the declared actions of a resource or manager class.
+
+    On a resource these run on one record (``flamehub analysis command <id> ...``), whatever
+    endpoint they call; on its manager they run on the collection (``flamehub master-image
+    sync``). The record's own ``delete`` is the CRUD verb, not an action.
+    """
+    found: dict[str, str] = {}
+    for name in sorted(dir(owner)):
+        if name.startswith("_") or (issubclass(owner, Resource) and name == "delete"):
+            continue
+        if action_spec(getattr(owner, name, None)) is not None:
+            found[name.replace("_", "-")] = name
+    return found
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that remembers the subcommands of each command (for completion)."""
+
+    verbs: dict[str, list[str]]
+
+
+def build_parser() -> _Parser:
+    """The ``flamehub`` argument parser, with one command per registered resource.
+
+    Example::
+
+        build_parser().parse_args(["node", "list", "--limit", "5"])
+    """
+    connection = _connection_options()
+    parser = _Parser(
+        prog="flamehub",
+        description="Work with a FLAME Hub from the shell.",
+        parents=[connection],
+        epilog="Run 'flamehub <command> --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"flamehub {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
+    verbs: dict[str, list[str]] = {}
+
+    login = commands.add_parser(
+        "login", parents=[connection], help="check credentials and store them (mode 0600)"
+    )
+    login.add_argument("--no-check", action="store_true", help="store without logging in")
+    login.set_defaults(handler=_cmd_login)
+    logout = commands.add_parser("logout", help="forget the stored credentials")
+    logout.set_defaults(handler=_cmd_logout)
+
+    serve = commands.add_parser("serve", help="run a local in-memory Hub until Ctrl-C")
+    serve.add_argument("--version", default=DEFAULT_LOCAL_VERSION, help="Hub version to emulate")
+    serve.add_argument("--port", type=int, default=ANY_PORT, help="port (default: a free one)")
+    serve.set_defaults(handler=_cmd_serve)
+
+    quickstart = commands.add_parser(
+        "quickstart", help="the guided tour (python -m flamehub.quickstart)"
+    )
+    quickstart.add_argument("--hub-version", default=DEFAULT_LOCAL_VERSION)
+    quickstart.set_defaults(handler=_cmd_quickstart)
+
+    completion = commands.add_parser("completion", help="print a shell completion script")
+    completion.add_argument("shell", choices=SHELLS)
+    completion.set_defaults(handler=_cmd_completion)
+    for name in ("login", "logout", "serve", "quickstart"):
+        verbs[name] = []
+    verbs["completion"] = list(SHELLS)
+
+    for name, model in sorted(_resource_commands().items()):
+        verbs[name] = _add_resource(commands, connection, name, model)
+    parser.verbs = verbs
+    return parser
+
+
+def _add_resource(
+    commands: Any, connection: argparse.ArgumentParser, name: str, model: type[Resource]
+) -> list[str]:
+    meta = meta_of(model)
+    command = commands.add_parser(name, help=f"{meta.verbose_name_plural} ({meta.service} service)")
+    sub = command.add_subparsers(dest="verb", metavar="<action>", required=True)
+    added: list[str] = []
+
+    def leaf(verb: str, help_text: str) -> argparse.ArgumentParser:
+        added.append(verb)
+        parser = sub.add_parser(verb, parents=[connection], help=help_text)
+        parser.set_defaults(model=model)
+        return parser
+
+    listing = leaf("list", f"list {meta.verbose_name_plural}")
+    listing.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a lookup such as name__startswith=site- or id__in=a,b (repeatable)",
+    )
+    listing.add_argument(
+        "--exclude", action="append", default=[], metavar="KEY=VALUE", help="exclude matches"
+    )
+    listing.add_argument(
+        "--order",
+        action="append",
+        default=[],
+        metavar="KEYS",
+        help="sort keys, '-' for descending, comma-separated or repeated",
+    )
+    listing.add_argument("--limit", type=int, help="at most this many rows")
+    listing.add_argument("--offset", type=int, default=0, help="skip this many rows")
+    listing.add_argument("--include", action="append", default=[], help="a relation to include")
+    listing.add_argument("--fields", help="columns to show, comma-separated")
+    listing.set_defaults(handler=_cmd_list)
+
+    if meta.gettable:
+        getting = leaf("get", f"show one {meta.name} by id")
+        getting.add_argument("id")
+        getting.add_argument("--include", action="append", default=[])
+        getting.add_argument("--fields", help="fields to show, comma-separated")
+        getting.set_defaults(handler=_cmd_get)
+    if meta.creatable:
+        creating = leaf("create", f"create one {meta.name} from key=value fields")
+        creating.add_argument("values", nargs="*", metavar="KEY=VALUE")
+        creating.set_defaults(handler=_cmd_create)
+    if meta.updatable:
+        updating = leaf("update", f"change fields of one {meta.name}")
+        updating.add_argument("id")
+        updating.add_argument("values", nargs="+", metavar="KEY=VALUE")
+        updating.set_defaults(handler=_cmd_update)
+    if meta.deletable:
+        deleting = leaf("delete", f"delete one {meta.name} by id")
+        deleting.add_argument("id")
+        deleting.set_defaults(handler=_cmd_delete)
+
+    for verb, method in _actions_of(model).items():
+        doc = inspect.getdoc(getattr(model, method)) or ""
+        acting = leaf(verb, doc.split("\n", 1)[0] or f"the {method} action")
+        acting.add_argument("id")
+        acting.add_argument(
+            "arguments", nargs="*", metavar="ARG", help="positional arguments or key=value"
+        )
+        acting.set_defaults(handler=_cmd_action, method=method)
+
+    for verb, method in _actions_of(type(model.objects)).items():
+        if verb in added:
+            continue
+        doc = inspect.getdoc(getattr(type(model.objects), method)) or ""
+        acting = leaf(verb, doc.split("\n", 1)[0] or f"the {method} action")
+        acting.add_argument(
+            "arguments", nargs="*", metavar="ARG", help="positional arguments or key=value"
+        )
+        acting.set_defaults(handler=_cmd_collection_action, method=method)
+
+    if issubclass(model, BucketTransferMixin):
+        uploading = leaf("upload", "upload files and directories into the bucket")
+        uploading.add_argument("id", help="the bucket's id")
+        uploading.add_argument("paths", nargs="+", metavar="PATH")
+        uploading.add_argument("--prefix", default="", help="a directory inside the bucket")
+        uploading.set_defaults(handler=_cmd_upload)
+    if issubclass(model, BucketFileTransferMixin):
+        downloading = leaf("download", "download the file")
+        downloading.add_argument("id", help="the file's id")
+        downloading.add_argument("--to", default=".", help="a file or directory (default: .)")
+        downloading.set_defaults(handler=_cmd_download)
+    return added
+
+
+# -- helpers --------------------------------------------------------------------------
+
+
+def _settings(options: argparse.Namespace) -> _config.Settings:
+    flags = {name: getattr(options, name, None) for name in _config.ENVIRONMENT}
+    return _config.resolve(flags)
+
+
+def _split_words(values: Sequence[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _progress(stream: TextIO = sys.stderr) -> bool:
+    """Show tqdm bars only for a person watching a terminal (and when tqdm is installed)."""
+    if not stream.isatty():
+        return False
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _emit(options: argparse.Namespace, out: TextIO, value: Any, fields: str | None = None) -> None:
+    """Write one record, a list of records or an action result, as JSON or readably."""
+    data = _render.plain(value)
+    wanted = _split_words([fields]) if fields else None
+    if wanted and isinstance(data, dict):
+        data = {key: data.get(key) for key in wanted}
+    if wanted and isinstance(data, list):
+        data = [
+            {key: row.get(key) for key in wanted} if isinstance(row, dict) else row for row in data
+        ]
+    if getattr(options, "json", False):
+        out.write(_render.to_json(data) + "\n")
+    elif isinstance(data, list) and all(isinstance(row, dict) for row in data):
+        columns = wanted or _table_columns(options, data)
+        out.write(_render.render_table(data, columns) + "\n")
+    elif isinstance(data, dict):
+        out.write(_render.render_record(data) + "\n")
+    elif data is not None:
+        out.write(f"{data}\n")
+
+
+def _table_columns(options: argparse.Namespace, rows: list[dict[str, Any]]) -> list[str]:
+    model = getattr(options, "model", None)
+    available = (
+        list(meta_of(model).scalar_fields) if model else sorted({k for r in rows for k in r})
+    )
+    return _render.default_columns(rows, available)
+
+
+def _stored_secrets() -> list[str]:
+    """The secrets of the config file, to mask them in messages (none if it is unreadable)."""
+    try:
+        stored = _config.load_config(_config.config_path())
+    except (errors.FlamehubError, OSError):
+        return []
+    return [value for name, value in stored.items() if name in _config.SECRETS]
+
+
+def _one_line(error: BaseException, secrets: Sequence[str | None] = ()) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+# -- commands -------------------------------------------------------------------------
+
+
+def _cmd_list(options: argparse.Namespace, out: TextIO) -> int:
+    with _settings(options).hub() as hub:
+        query = options.model.objects.using(hub)
+        if options.filter:
+            query = query.filter(**_values.parse_assignments(options.filter, lookups=True))
+        if options.exclude:
+            query = query.exclude(**_values.parse_assignments(options.exclude, lookups=True))
+        if options.order:
+            query = query.order_by(*_split_words(options.order))
+        if options.include:
+            query = query.include(*_split_words(options.include))
+        if options.limit is not None or options.offset:
+            if (options.limit is not None and options.limit < 0) or options.offset < 0:
+                raise CommandError("--limit and --offset must not be negative")
+            end = None if options.limit is None else options.offset + options.limit
+            query = query[options.offset : end]
+        _emit(options, out, list(query), options.fields)
+    return EXIT_OK
+
+
+def _cmd_get(options: argparse.Namespace, out: TextIO) -> int:
+    with _settings(options).hub() as hub:
+        query = options.model.objects.using(hub)
+        if options.include:
+            query = query.include(*_split_words(options.include))
+        _emit(options, out, query.get(id=options.id), options.fields)
+    return EXIT_OK
+
+
+def _cmd_create(options: argparse.Namespace, out: TextIO) -> int:
+    values = _values.parse_assignments(options.values)
+    with _settings(options).hub() as hub:
+        _emit(options, out, options.model.objects.using(hub).create(**values))
+    return EXIT_OK
+
+
+def _cmd_update(options: argparse.Namespace, out: TextIO) -> int:
+    values = _values.parse_assignments(options.values)
+    with _settings(options).hub() as hub:
+        _emit(options, out, options.model.objects.using(hub)._update(options.id, values))
+    return EXIT_OK
+
+
+def _cmd_delete(options: argparse.Namespace, out: TextIO) -> int:
+    with _settings(options).hub() as hub:
+        options.model.objects.using(hub)._delete(options.id)
+    if getattr(options, "json", False):
+        out.write(_render.to_json({"deleted": options.id}) + "\n")
+    else:
+        out.write(f"Deleted {meta_of(options.model).name} {options.id}\n")
+    return EXIT_OK
+
+
+def _action_arguments(options: argparse.Namespace) -> tuple[list[Any], dict[str, Any]]:
+    positional = [_values.parse_scalar(word) for word in options.arguments if "=" not in word]
+    keywords = _values.parse_assignments(word for word in options.arguments if "=" in word)
+    return positional, keywords
+
+
+def _call_action(
+    options: argparse.Namespace,
+    out: TextIO,
+    method: Callable[..., Any],
+    positional: list[Any],
+    keywords: dict[str, Any],
+) -> int:
+    try:
+        inspect.signature(method).bind(*positional, **keywords)
+    except TypeError as error:
+        raise CommandError(f"{options.verb}: {error}") from error
+    _emit(options, out, method(*positional, **keywords))
+    return EXIT_OK
+
+
+def _cmd_action(options: argparse.Namespace, out: TextIO) -> int:
+    positional, keywords = _action_arguments(options)
+    with _settings(options).hub() as hub:
+        target = options.model.objects.using(hub).get(id=options.id)
+        return _call_action(options, out, getattr(target, options.method), positional, keywords)
+
+
+def _cmd_collection_action(options: argparse.Namespace, out: TextIO) -> int:
+    positional, keywords = _action_arguments(options)
+    if "using" in keywords:
+        raise CommandError(f"{options.verb}: 'using' is set by the connection options")
+    with _settings(options).hub() as hub:
+        keywords["using"] = hub
+        method = getattr(options.model.objects, options.method)
+        return _call_action(options, out, method, positional, keywords)
+
+
+def _cmd_upload(options: argparse.Namespace, out: TextIO) -> int:
+    for path in options.paths:
+        if not Path(path).exists():
+            raise CommandError(f"no such file or directory: {path}")
+    with _settings(options).hub() as hub:
+        bucket = options.model.objects.using(hub).get(id=options.id)
+        uploaded = bucket.upload(*options.paths, prefix=options.prefix, progress=_progress())
+        _emit(options, out, uploaded)
+    return EXIT_OK
+
+
+def _cmd_download(options: argparse.Namespace, out: TextIO) -> int:
+    with _settings(options).hub() as hub:
+        stored = options.model.objects.using(hub).get(id=options.id)
+        path = stored.download(to=options.to, progress=_progress())
+    if getattr(options, "json", False):
+        out.write(_render.to_json({"id": options.id, "path": str(path)}) + "\n")
+    else:
+        out.write(f"Saved {path}\n")
+    return EXIT_OK
+
+
+def _prompt(label: str, secret: bool = False) -> str:
+    if not sys.stdin.isatty():
+        raise CommandError(f"{label} is missing and there is no terminal to ask for it")
+    answer = getpass.getpass(f"{label}: ") if secret else input(f"{label}: ")
+    if not answer:
+        raise CommandError(f"{label} is required")
+    return answer
+
+
+def _cmd_login(options: argparse.Namespace, out: TextIO) -> int:
+    flags = {name: getattr(options, name, None) for name in _config.ENVIRONMENT}
+    # login stores what it is told now: flags and environment, prompting for the rest
+    settings = _config.resolve(flags, stored={})
+    values = {name: getattr(settings, name) for name in _config.ENVIRONMENT}
+    if not values["url"]:
+        values["url"] = _prompt("Hub URL")
+    if not (values["token"] or (values["robot_id"] and values["robot_secret"])):
+        if not values["username"]:
+            values["username"] = _prompt("Username")
+        if not values["password"]:
+            values["password"] = _prompt("Password", secret=True)
+    settings = _config.Settings(**values)
+    if not options.no_check:
+        from ..models import Realm
+
+        with settings.hub() as hub:
+            list(Realm.objects.using(hub)[:1])
+    path = _config.config_path()
+    _config.save_config(path, settings.storable())
+    who = settings.username or settings.robot_id or "a token"
+    out.write(f"Logged in to {settings.url} as {who}; saved to {path}\n")
+    return EXIT_OK
+
+
+def _cmd_logout(options: argparse.Namespace, out: TextIO) -> int:
+    path = _config.config_path()
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        out.write(f"Not logged in ({path} does not exist)\n")
+        return EXIT_OK
+    out.write(f"Removed {path}\n")
+    return EXIT_OK
+
+
+def _cmd_serve(options: argparse.Namespace, out: TextIO) -> int:
+    from ..testing import LocalHub
+
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        with LocalHub(version=options.version, port=options.port) as local:
+            username, password = local.admin_credentials
+            out.write(f"Local FLAME Hub {local.version} running at {local.url}\n")
+            out.write(f"  admin username: {username}\n  admin password: {password}\n")
+            out.write(f"  export FLAMEHUB_URL={local.url}\nPress Ctrl-C to stop.\n")
+            out.flush()
+            try:
+                while not stop.wait(timeout=0.5):
+                    pass
+            except KeyboardInterrupt:
+                pass
+        out.write("Stopped.\n")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return EXIT_OK
+
+
+def _cmd_quickstart(options: argparse.Namespace, out: TextIO) -> int:
+    from .. import quickstart
+
+    return quickstart.main(["--hub-version", options.hub_version])
+
+
+def _cmd_completion(options: argparse.Namespace, out: TextIO) -> int:
+    parser = build_parser()
+    options_list = [
+        option
+        for action in parser._actions
+        for option in action.option_strings
+        if option.startswith("--")
+    ]
+    out.write(completion_script(options.shell, parser.verbs, options_list))
+    return EXIT_OK
+
+
+# -- entry point ----------------------------------------------------------------------
+
+
+def _join_dash_values(argv: Sequence[str]) -> list[str]:
+    """``--order -created_at`` -> ``--order=-created_at``, so argparse keeps the value."""
+    words = list(argv)
+    joined: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        following = words[index + 1] if index + 1 < len(words) else None
+        if word in DASH_VALUE_OPTIONS and following is not None and following.startswith("-"):
+            joined.append(f"{word}={following}")
+            index += 2
+            continue
+        joined.append(word)
+        index += 1
+    return joined
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the ``flamehub`` command; returns the exit status.
+
+    Errors of the Hub, the query, the connection or the local files are reported as one
+    ``error: ...`` line on stderr (exit 1), never with a traceback; secrets are masked.
+
+    Example::
+
+        from flamehub.cli import main
+        main(["node", "list", "--limit", "3", "--json"])
+    """
+    out = sys.stdout if out is None else out
+    parser = build_parser()
+    try:
+        options = parser.parse_args(_join_dash_values(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exit_:
+        return int(exit_.code) if isinstance(exit_.code, int) else EXIT_USAGE
+    secrets = [getattr(options, name, None) for name in _config.SECRETS]
+    secrets += [os.environ.get(_config.ENVIRONMENT[name]) for name in _config.SECRETS]
+    secrets += _stored_secrets()
+    handler: Handler = options.handler
+    try:
+        return handler(options, out)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (errors.FlamehubError, requests.RequestException, OSError, ValueError) as error:
+        print(f"error: {_one_line(error, secrets)}", file=sys.stderr)
+        return EXIT_ERROR

@@ -1,0 +1,141 @@
+"""Output of the ``flamehub`` command: JSON for scripts, aligned tables for people.
+
+Example::
+
+    print(render_table([{"id": 1, "name": "a"}], ["id", "name"]))
+    # id  name
+    # --  ----
+    # 1   a
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..resources.base import Resource, meta_of
+
+#: Columns a table shows by default, when the resource has them (in this order).
+PREFERRED_COLUMNS = (
+    "id",
+    "name",
+    "display_name",
+    "type",
+    "path",
+    "size",
+    "realm_id",
+    "created_at",
+)
+#: How many columns a default table shows at most.
+MAX_DEFAULT_COLUMNS = 6
+#: Space between table columns.
+COLUMN_GAP = "  "
+#: A cell wider than this is cut (tables only; JSON is never cut).
+MAX_CELL_WIDTH = 48
+#: What a cut cell ends with.
+ELLIPSIS = "..."
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON-ready data (resources as their fields, ids and times as text).
+
+    Example::
+
+        plain(Node.objects.first())   # {'id': '...', 'name': 'site-a', ...}
+    """
+    if isinstance(value, Resource):
+        meta = meta_of(type(value))
+        return {name: plain(getattr(value, name, None)) for name in meta.scalar_fields}
+    if isinstance(value, enum.Enum):
+        return plain(value.value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (uuid.UUID, Path)):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(item) for item in value]
+    if attrs.has(type(value)):
+        return {
+            field.name: plain(getattr(value, field.name))
+            for field in attrs.fields(type(value))
+            if field.repr is not False
+        }
+    return value
+
+
+def to_json(value: Any) -> str:
+    """``value`` as indented JSON text."""
+    return json.dumps(plain(value), indent=2, default=str)
+
+
+def default_columns(rows: Sequence[Mapping[str, Any]], available: Sequence[str]) -> list[str]:
+    """The columns a table shows when ``--fields`` was not given."""
+    chosen = [name for name in PREFERRED_COLUMNS if name in available]
+    for name in available:
+        if len(chosen) >= MAX_DEFAULT_COLUMNS:
+            break
+        if name not in chosen and any(row.get(name) is not None for row in rows):
+            chosen.append(name)
+    return chosen[:MAX_DEFAULT_COLUMNS] or list(available)[:MAX_DEFAULT_COLUMNS]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        text = ""
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (dict, list)):
+        text = json.dumps(value)
+    else:
+        text = str(value)
+    text = text.replace("\n", " ")
+    if len(text) > MAX_CELL_WIDTH:
+        text = text[: MAX_CELL_WIDTH - len(ELLIPSIS)] + ELLIPSIS
+    return text
+
+
+def render_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """Rows as a left-aligned text table with a header (no trailing spaces).
+
+    Example::
+
+        render_table([{"id": 1, "name": "a"}], ["id", "name"])
+    """
+    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
+    widths = [
+        max([len(column), *(len(line[index]) for line in cells)])
+        for index, column in enumerate(columns)
+    ]
+    lines = [list(columns), ["-" * width for width in widths], *cells]
+    return "\n".join(
+        COLUMN_GAP.join(
+            text.ljust(width) for text, width in zip(line, widths, strict=True)
+        ).rstrip()
+        for line in lines
+    )
+
+
+def render_record(record: Mapping[str, Any]) -> str:
+    """One record as aligned ``key  value`` lines.
+
+    Example::
+
+        render_record({"id": 1, "name": "a"})
+    """
+    if not record:
+        return ""
+    width = max(len(key) for key in record)
+    return "\n".join(
+        f"{key.ljust(width)}{COLUMN_GAP}{_cell(value)}".rstrip() for key, value in record.items()
+    )
