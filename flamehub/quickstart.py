@@ -62,7 +62,8 @@ def run(local_version: str = DEFAULT_LOCAL_VERSION, out: TextIO = sys.stdout) ->
         run("0.8.13")
     """
     suffix = uuid.uuid4().hex[:6]
-    created: list[flamehub.models.Node | Bucket] = []
+    created: list[Node | Bucket] = []
+    nodes: list[Node] = []
     with _connect(local_version, out) as hub:
         previous = flamehub.connect(hub)
         try:
@@ -75,15 +76,16 @@ def run(local_version: str = DEFAULT_LOCAL_VERSION, out: TextIO = sys.stdout) ->
                     name=f"quickstart-{suffix}-{index}", realm_id=master.id, type=kind
                 )
                 created.append(node)
-                out.write(f"3. Created node {node.name} ({node.type.value})\n")
+                nodes.append(node)
+                out.write(f"3. Created node {node.name} ({kind.value})\n")
 
             ours = Node.objects.filter(name__startswith=f"quickstart-{suffix}-")
             newest = ours.order_by("-created_at", "-name")[:1]
             out.write(f"4. {ours.count()} nodes start with quickstart-{suffix}-; ")
             out.write(f"newest: {[node.name for node in newest]}\n")
             visible = ours.exclude(hidden=True)
-            out.write(f"   not hidden: {sorted(node.name for node in visible)}\n")
-            first = created[0]
+            out.write(f"   not hidden: {sorted(str(node.name) for node in visible)}\n")
+            first = nodes[0]
             first.hidden = True
             first.save()
             out.write(

@@ -65,13 +65,19 @@ class CommandError(errors.FlamehubError):
 # -- parser ---------------------------------------------------------------------------
 
 
-def _connection_options() -> argparse.ArgumentParser:
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that remembers the subcommands of each command (for completion)."""
+
+    verbs: dict[str, list[str]]
+
+
+def _connection_options() -> _Parser:
     """Options every Hub command accepts, before or after its subcommand.
 
     Defaults are suppressed so that a subcommand's parser does not reset a value
     given before it.
     """
-    parent = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    parent = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
     group = parent.add_argument_group("connection (flags > FLAMEHUB_* environment > config)")
     group.add_argument("--url", help="the Hub's base URL (FLAMEHUB_URL)")
     group.add_argument("--username", help="user name for a password login (FLAMEHUB_USERNAME)")
@@ -107,12 +113,6 @@ def _actions_of(owner: type) -> dict[str, str]:
         if action_spec(getattr(owner, name, None)) is not None:
             found[name.replace("_", "-")] = name
     return found
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser that remembers the subcommands of each command (for completion)."""
-
-    verbs: dict[str, list[str]]
 
 
 def build_parser() -> _Parser:

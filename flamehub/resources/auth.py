@@ -18,12 +18,16 @@ Example::
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 from uuid import UUID
 
 from ..dialects import Generation
 from .base import RelatedManagerField, Resource, resource
 from .enums import ClientAuthMethod, DecisionStrategy, RealmScope, TokenBindingMethod
 from .fields import create_only, readonly, relation, writable
+
+if TYPE_CHECKING:
+    from .core import Node, Project
 
 #: authup declares ``indexed: true`` sorts and drops a multi-key ``sort`` whole.
 AUTHUP_SINGLE_KEY_SORT = False
@@ -50,12 +54,12 @@ class Realm(Resource):
     created_at: datetime | None = readonly()
     updated_at: datetime | None = readonly()
 
-    users = RelatedManagerField("User", "realm_id")
-    roles = RelatedManagerField("Role", "realm_id")
-    clients = RelatedManagerField("Client", "realm_id")
-    robots = RelatedManagerField("Robot", "realm_id")
-    nodes = RelatedManagerField("Node", "realm_id")
-    projects = RelatedManagerField("Project", "realm_id")
+    users: ClassVar[RelatedManagerField[User]] = RelatedManagerField("User", "realm_id")
+    roles: ClassVar[RelatedManagerField[Role]] = RelatedManagerField("Role", "realm_id")
+    clients: ClassVar[RelatedManagerField[Client]] = RelatedManagerField("Client", "realm_id")
+    robots: ClassVar[RelatedManagerField[Robot]] = RelatedManagerField("Robot", "realm_id")
+    nodes: ClassVar[RelatedManagerField[Node]] = RelatedManagerField("Node", "realm_id")
+    projects: ClassVar[RelatedManagerField[Project]] = RelatedManagerField("Project", "realm_id")
 
     class Meta:
         service = "auth"
@@ -97,8 +101,10 @@ class User(Resource):
     updated_at: datetime | None = readonly()
     realm: Realm | None = relation()
 
-    roles = RelatedManagerField("UserRole", "user_id")
-    permissions = RelatedManagerField("UserPermission", "user_id")
+    roles: ClassVar[RelatedManagerField[UserRole]] = RelatedManagerField("UserRole", "user_id")
+    permissions: ClassVar[RelatedManagerField[UserPermission]] = RelatedManagerField(
+        "UserPermission", "user_id"
+    )
 
     class Meta:
         service = "auth"
@@ -169,8 +175,10 @@ class Role(Resource):
     updated_at: datetime | None = readonly()
     realm: Realm | None = relation()
 
-    permissions = RelatedManagerField("RolePermission", "role_id")
-    users = RelatedManagerField("UserRole", "role_id")
+    permissions: ClassVar[RelatedManagerField[RolePermission]] = RelatedManagerField(
+        "RolePermission", "role_id"
+    )
+    users: ClassVar[RelatedManagerField[UserRole]] = RelatedManagerField("UserRole", "role_id")
 
     class Meta:
         service = "auth"
@@ -205,7 +213,9 @@ class Permission(Resource):
     created_at: datetime | None = readonly()
     updated_at: datetime | None = readonly()
 
-    roles = RelatedManagerField("RolePermission", "permission_id")
+    roles: ClassVar[RelatedManagerField[RolePermission]] = RelatedManagerField(
+        "RolePermission", "permission_id"
+    )
 
     class Meta:
         service = "auth"
@@ -372,8 +382,12 @@ class Client(Resource):
     updated_at: datetime | None = readonly()
     realm: Realm | None = relation()
 
-    permissions = RelatedManagerField("ClientPermission", "client_id")
-    roles = RelatedManagerField("ClientRole", "client_id")
+    permissions: ClassVar[RelatedManagerField[ClientPermission]] = RelatedManagerField(
+        "ClientPermission", "client_id"
+    )
+    roles: ClassVar[RelatedManagerField[ClientRole]] = RelatedManagerField(
+        "ClientRole", "client_id"
+    )
 
     class Meta:
         service = "auth"

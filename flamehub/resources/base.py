@@ -40,7 +40,7 @@ from .fields import ALL_GENERATIONS, FieldOptions, options_of
 
 if TYPE_CHECKING:
     from ..hub import Hub
-    from ..query.queryset import Manager
+    from ..query.queryset import Manager, QuerySet
 
 R = TypeVar("R", bound="Resource")
 
@@ -304,9 +304,10 @@ _KINDS: tuple[tuple[type, str], ...] = (
 
 
 def _resolve_fields(model: type[Resource]) -> dict[str, FieldSpec]:
-    attrs.resolve_types(model, localns=dict(REGISTRY))
+    attrs_class: Any = model  # an attrs class once @resource has run
+    attrs.resolve_types(attrs_class, localns=dict(REGISTRY))
     specs: dict[str, FieldSpec] = {}
-    for field in attrs.fields(model):
+    for field in attrs.fields(attrs_class):
         inner, many = _unwrap(field.type)
         options = options_of(field)
         kind = "json"
@@ -327,13 +328,13 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
     """``X | None`` -> X; ``list[X] | None`` -> (X, many=True)."""
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
-        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-        if len(args) == 1:
-            return _unwrap(args[0])
+        members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if len(members) == 1:
+            return _unwrap(members[0])
         return annotation, False
     if origin in (list, tuple, set, frozenset):
-        args = typing.get_args(annotation)
-        return (args[0] if args else Any), True
+        items = typing.get_args(annotation)
+        return (items[0] if items else Any), True
     return annotation, False
 
 
@@ -639,14 +640,20 @@ class RelatedManagerField(Generic[R]):
         self.model_name = model
         self.field = field
 
-    def __get__(self, instance: Resource | None, owner: type[Resource]) -> Any:
+    @overload
+    def __get__(self, instance: None, owner: type[Resource]) -> RelatedManagerField[R]: ...
+    @overload
+    def __get__(self, instance: Resource, owner: type[Resource]) -> QuerySet[R]: ...
+    def __get__(
+        self, instance: Resource | None, owner: type[Resource]
+    ) -> RelatedManagerField[R] | QuerySet[R]:
         if instance is None:
             return self
-        model = REGISTRY[self.model_name]
+        model = typing.cast("type[R]", REGISTRY[self.model_name])
         manager = model.objects
         if instance.hub is not None:
             manager = manager.using(instance.hub)
-        related = manager.filter(**{self.field: instance.pk})
+        related: QuerySet[R] = manager.filter(**{self.field: instance.pk})
         related._create_defaults = {self.field: instance.pk}
         return related
 

@@ -190,7 +190,9 @@ class Registry(Resource):
     created_at: datetime | None = readonly()
     updated_at: datetime | None = readonly()
 
-    projects = RelatedManagerField("RegistryProject", "registry_id")
+    projects: ClassVar[RelatedManagerField[RegistryProject]] = RelatedManagerField(
+        "RegistryProject", "registry_id"
+    )
 
     class Meta:
         service = "core"
@@ -446,7 +448,7 @@ class MasterImage(Resource):
         image.build()               # current Hubs: build it in the Hub's registry
     """
 
-    objects: ClassVar[MasterImageManager]  # type: ignore[assignment]
+    objects: ClassVar[MasterImageManager]
 
     id: UUID | None = readonly()
     name: str | None = readonly()
@@ -590,8 +592,12 @@ class Node(Resource):
     registry: Registry | None = relation()
     registry_project: RegistryProject | None = relation()
 
-    projects = RelatedManagerField("ProjectNode", "node_id")
-    analyses = RelatedManagerField("AnalysisNode", "node_id")
+    projects: ClassVar[RelatedManagerField[ProjectNode]] = RelatedManagerField(
+        "ProjectNode", "node_id"
+    )
+    analyses: ClassVar[RelatedManagerField[AnalysisNode]] = RelatedManagerField(
+        "AnalysisNode", "node_id"
+    )
 
     class Meta:
         service = "core"
@@ -674,8 +680,12 @@ class Project(Resource):
     updated_at: datetime | None = readonly()
     master_image: MasterImage | None = relation()
 
-    nodes = RelatedManagerField("ProjectNode", "project_id")
-    analyses = RelatedManagerField("Analysis", "project_id")
+    nodes: ClassVar[RelatedManagerField[ProjectNode]] = RelatedManagerField(
+        "ProjectNode", "project_id"
+    )
+    analyses: ClassVar[RelatedManagerField[Analysis]] = RelatedManagerField(
+        "Analysis", "project_id"
+    )
 
     class Meta:
         service = "core"
@@ -853,13 +863,27 @@ class Analysis(Resource):
     project: Project | None = relation()
     master_image: MasterImage | None = relation()
 
-    nodes = RelatedManagerField("AnalysisNode", "analysis_id")
-    buckets = RelatedManagerField("AnalysisBucket", "analysis_id")
-    bucket_files = RelatedManagerField("AnalysisBucketFile", "analysis_id")
-    logs = RelatedManagerField("AnalysisLog", "analysis_id")
-    node_logs = RelatedManagerField("AnalysisNodeLog", "analysis_id")
-    node_events = RelatedManagerField("AnalysisNodeEvent", "analysis_id")
-    permissions = RelatedManagerField("AnalysisPermission", "analysis_id")
+    nodes: ClassVar[RelatedManagerField[AnalysisNode]] = RelatedManagerField(
+        "AnalysisNode", "analysis_id"
+    )
+    buckets: ClassVar[RelatedManagerField[AnalysisBucket]] = RelatedManagerField(
+        "AnalysisBucket", "analysis_id"
+    )
+    bucket_files: ClassVar[RelatedManagerField[AnalysisBucketFile]] = RelatedManagerField(
+        "AnalysisBucketFile", "analysis_id"
+    )
+    logs: ClassVar[RelatedManagerField[AnalysisLog]] = RelatedManagerField(
+        "AnalysisLog", "analysis_id"
+    )
+    node_logs: ClassVar[RelatedManagerField[AnalysisNodeLog]] = RelatedManagerField(
+        "AnalysisNodeLog", "analysis_id"
+    )
+    node_events: ClassVar[RelatedManagerField[AnalysisNodeEvent]] = RelatedManagerField(
+        "AnalysisNodeEvent", "analysis_id"
+    )
+    permissions: ClassVar[RelatedManagerField[AnalysisPermission]] = RelatedManagerField(
+        "AnalysisPermission", "analysis_id"
+    )
 
     class Meta:
         service = "core"
@@ -1186,7 +1210,9 @@ class AnalysisBucket(AnalysisBucketTransferMixin, Resource):
     updated_at: datetime | None = readonly()
     analysis: Analysis | None = relation()
 
-    files = RelatedManagerField("AnalysisBucketFile", "analysis_bucket_id")
+    files: ClassVar[RelatedManagerField[AnalysisBucketFile]] = RelatedManagerField(
+        "AnalysisBucketFile", "analysis_bucket_id"
+    )
 
     class Meta:
         service = "core"
