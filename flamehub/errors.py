@@ -24,6 +24,8 @@ Example::
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -87,11 +89,31 @@ class InvalidResponse(FlamehubError):
         url: str = "",
         body_preview: str = "",
     ) -> None:
-        super().__init__(message)
+        super().__init__(redact_preview(message))
         self.status_code = status_code
         self.method = method
         self.url = url
-        self.body_preview = body_preview
+        self.body_preview = redact_preview(body_preview)
+
+
+#: A ``"...secret...": "value"`` pair in JSON or Python repr text (the value may be cut off).
+_SECRET_PAIR = re.compile(
+    r"""(?P<key>(?P<q>['"])[A-Za-z_]*(?:secret|password|passwd|token)[A-Za-z_]*(?P=q)\s*:\s*)"""
+    r"""(?:'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?)""",
+    re.IGNORECASE,
+)
+
+
+def redact_preview(text: str) -> str:
+    """``text`` with the values of secret-looking keys (``secret``, ``password``,
+    ``access_token`` ...) replaced, so that a body preview never shows a credential.
+
+    Example::
+
+        redact_preview('{"access_token": "abc", "id": 1}')
+        # '{"access_token": "<hidden>", "id": 1}'
+    """
+    return _SECRET_PAIR.sub(lambda match: match.group("key") + '"<hidden>"', text)
 
 
 class HubAPIError(FlamehubError):
@@ -167,6 +189,10 @@ def _issue_path(issue: Mapping[str, Any]) -> str:
     return str(path) if path else ""
 
 
+#: Body keys :meth:`ErrorResponse.model_dump` leaves to its own fields.
+_ENVELOPE = frozenset({"statusCode", "status_code", "code", "message"})
+
+
 class ErrorResponse:
     """The parsed error body: ``status_code``, ``code``, ``message`` and any extra keys."""
 
@@ -181,6 +207,29 @@ class ErrorResponse:
         if isinstance(body, dict) and name in body:
             return body[name]
         raise AttributeError(name)
+
+    def model_dump(self, *, mode: str = "python") -> dict[str, Any]:
+        """``{"status_code", "code", "message", ...}``: the fields and any extra body keys.
+
+        Named like pydantic's method for scripts written against flame-hub-client.
+
+        Example::
+
+            error.error_response.model_dump()["message"]
+        """
+        extra = self.body if isinstance(self.body, dict) else {}
+        fields = {"status_code": self.status_code, "code": self.code, "message": self.message}
+        merged = {**{key: value for key, value in extra.items() if key not in _ENVELOPE}, **fields}
+        return merged if mode == "python" else json.loads(json.dumps(merged, default=str))
+
+    def model_dump_json(self, *, indent: int | None = None) -> str:
+        """The fields as JSON text (see :meth:`model_dump`).
+
+        Example::
+
+            print(error.error_response.model_dump_json(indent=2))
+        """
+        return json.dumps(self.model_dump(mode="json"), indent=indent)
 
     def __repr__(self) -> str:
         return (

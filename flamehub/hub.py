@@ -17,7 +17,7 @@ import os
 import threading
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 
@@ -207,10 +207,35 @@ class Hub:
             if isinstance(body, dict) and body.get("version"):
                 logger.debug("detected Hub version %s from %s", body["version"], url)
                 return str(body["version"])
+        # A Hub given only some service URLs (e.g. only auth, or a legacy storage whose
+        # root answer has no version): ask the core service next to them.
+        for url in self._sibling_core_urls():
+            try:
+                response = self.transport.send("GET", url)
+                Transport.raise_for_status(response)
+                body = Transport.json(response)
+            except errors.FlamehubError as error:
+                logger.debug("no Hub version from sibling %s: %s", url, error)
+                continue
+            if isinstance(body, dict) and body.get("version"):
+                logger.debug("detected Hub version %s from sibling %s", body["version"], url)
+                return str(body["version"])
         raise errors.ConfigurationError(
             "could not detect the Hub version: GET <core>/ gave no 'version'; pass "
             "hub_version='0.14.0' (or the Hub's real version) to Hub(...)"
         )
+
+    def _sibling_core_urls(self) -> list[str]:
+        """Core URLs next to the configured services, when no core URL was given."""
+        if self._urls.get("core"):
+            return []
+        found: list[str] = []
+        for service in ("storage", "auth"):
+            url = self._urls.get(service)
+            sibling = sibling_service_url(url, "core") if url else None
+            if sibling and sibling not in found:
+                found.append(sibling)
+        return found
 
     # -- requests ------------------------------------------------------------
 
@@ -306,6 +331,31 @@ def auth_from_env(env: Mapping[str, str]) -> HubAuth | None:
 
 def _with_slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
+
+
+def sibling_service_url(url: str, service: str) -> str | None:
+    """The URL of ``service`` next to the service at ``url``, or ``None`` if unclear.
+
+    Behind the Hub's reverse proxy the services share a host (``<base>/auth/``,
+    ``<base>/core/``); the public instance gives each its own host
+    (``auth.privateaim.dev``, ``core.privateaim.dev``).
+
+    Example::
+
+        sibling_service_url("http://localhost:3000/storage/", "core")
+        # 'http://localhost:3000/core/'
+        sibling_service_url("https://auth.privateaim.dev/", "core")
+        # 'https://core.privateaim.dev/'
+    """
+    parts = urlsplit(_with_slash(url))
+    segments = parts.path.rstrip("/").split("/")
+    if segments and segments[-1] in SERVICES:
+        path = "/".join([*segments[:-1], service]) + "/"
+        return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    host, _, rest = parts.netloc.partition(".")
+    if rest and host in SERVICES:
+        return urlunsplit((parts.scheme, f"{service}.{rest}", parts.path, "", ""))
+    return None
 
 
 # -- the default hub ----------------------------------------------------------

@@ -9,6 +9,8 @@ Example::
 
 from __future__ import annotations
 
+from typing import Any
+
 from .resources.auth import (
     Client,
     ClientPermission,
@@ -22,6 +24,7 @@ from .resources.auth import (
     UserPermission,
     UserRole,
 )
+from .resources.base import REGISTRY
 from .resources.core import (
     Analysis,
     AnalysisBucket,
@@ -61,8 +64,10 @@ from .resources.enums import (
     TokenBindingMethod,
 )
 from .resources.storage import Bucket, BucketFile
+from .types import UNSET
 
 __all__ = [
+    "UNSET",
     "Analysis",
     "AnalysisBucket",
     "AnalysisBucketFile",
@@ -111,3 +116,19 @@ __all__ = [
     "UserRole",
     "analysis_commands",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``UpdateNode``, ``UpdateProject`` ...: the update models of flame-hub-client scripts.
+
+    Example::
+
+        from flamehub.models import UNSET, UpdateNode
+        UpdateNode(hidden=False, type=UNSET).model_dump(exclude_unset=True)  # {'hidden': False}
+    """
+    model = REGISTRY.get(name[len("Update") :]) if name.startswith("Update") else None
+    if model is not None and getattr(model, "Meta", None) is not None:
+        from .compat import update_model_for
+
+        return update_model_for(model)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1241,7 +1241,8 @@ class AnalysisBucketFile(AnalysisBucketFileTransferMixin, Resource):
     path: str | None = writable(generations=_CURRENT)
     name: str | None = writable(generations=_LEGACY)
     root: bool | None = writable()
-    external_id: str | None = readonly(generations=_LEGACY)
+    #: Legacy Hubs: the storage bucket-file id, given on create.
+    external_id: str | None = create_only(generations=_LEGACY)
     bucket_id: UUID | None = create_only()
     bucket_file_id: UUID | None = create_only(generations=_CURRENT)
     analysis_bucket_id: UUID | None = create_only()
