@@ -20,12 +20,14 @@ Example::
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import json as jsonlib
 import logging
 import time
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlencode
 
 import attrs
 import requests
@@ -49,6 +51,10 @@ MAX_BACKOFF = 10.0
 RETRY_STATUSES = frozenset({502, 503, 504})
 #: Methods that are safe to resend.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+#: Statuses :func:`is_token_rejection` can accept (checked before the slow Protocol test).
+_MAYBE_TOKEN_REJECTION = frozenset({400, 401, 500})
+#: Bodiless methods sent straight to the session's adapter (see ``Transport._request``).
+_FAST_METHODS = frozenset({"GET", "HEAD", "DELETE"})
 #: The User-Agent header flamehub sends.
 USER_AGENT = f"flamehub/{__version__} python-requests/{requests.__version__}"
 
@@ -170,6 +176,8 @@ class Transport:
         self.retry = retry if retry is not None else RetryPolicy()
         self.verify = verify
         self._sleep = time.sleep
+        #: ``merge_environment_settings`` per scheme://host:port (see :meth:`_request`).
+        self._origin_settings: dict[str, dict[str, Any]] = {}
 
     def close(self) -> None:
         """Close the pooled connections."""
@@ -204,7 +212,7 @@ class Transport:
         while True:
             started = time.monotonic()
             try:
-                response = self.session.request(
+                response = self._request(
                     method,
                     url,
                     params=params,
@@ -215,7 +223,6 @@ class Transport:
                     auth=auth,
                     stream=stream,
                     timeout=effective_timeout,
-                    verify=self.verify,
                 )
             except requests.Timeout as exc:
                 if may_retry and attempt < self.retry.total:
@@ -238,6 +245,27 @@ class Transport:
                     method=method,
                     url=url,
                 ) from None
+            except (
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ) as exc:
+                # the connection broke while the body was read (fewer bytes than announced)
+                if may_retry and attempt < self.retry.total:
+                    attempt += 1
+                    self._backoff(method, url, attempt, None, "incomplete answer")
+                    continue
+                raise errors.TransportError(
+                    f"{method} {url}: the answer was cut off or could not be decoded "
+                    f"({_connection_reason(exc)})" + _retried(attempt),
+                    method=method,
+                    url=url,
+                ) from None
+            except requests.RequestException as exc:
+                raise errors.TransportError(
+                    f"{method} {url} failed: {type(exc).__name__}: {_connection_reason(exc)}",
+                    method=method,
+                    url=url,
+                ) from None
             logger.debug(
                 "%s %s -> %s (%.0f ms)",
                 method,
@@ -247,6 +275,7 @@ class Transport:
             )
             if (
                 not renewed
+                and response.status_code in _MAYBE_TOKEN_REJECTION
                 and isinstance(auth, RenewableAuth)
                 and auth.can_renew
                 and is_token_rejection(response)
@@ -272,6 +301,119 @@ class Transport:
                 response.close()
                 continue
             return response
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Any,
+        json: Any,
+        data: Any,
+        files: Any,
+        headers: Mapping[str, str] | None,
+        auth: requests.auth.AuthBase | None,
+        stream: bool,
+        timeout: Timeout,
+    ) -> requests.Response:
+        """One ``session.request(...)``, without the per-request costs that cannot matter.
+
+        An authenticated GET/HEAD/DELETE without a body on a plain :class:`requests.Session`
+        (no session hooks or params) is prepared here and handed to the mounted adapter:
+        this skips re-reading the proxy and CA-bundle environment variables on every
+        request (they are read once per origin, as httpx reads them once per client),
+        the hook dispatch and redirect handling (a redirect answer is sent again through
+        ``session.request``). Mounts, session headers, cookies, proxies and TLS settings
+        are honoured. Anything else goes through ``session.request`` unchanged.
+        """
+        session = self.session
+        if (
+            auth is None
+            or method not in _FAST_METHODS
+            or json is not None
+            or data is not None
+            or files is not None
+            or type(session) is not requests.Session
+            or session.params
+            or any(session.hooks.values())
+        ):
+            return self._full_request(
+                method, url, params, json, data, files, headers, auth, stream, timeout
+            )
+        origin = _origin(url)
+        settings = self._origin_settings.get(origin)
+        if settings is None:
+            settings = session.merge_environment_settings(url, {}, None, self.verify, None)
+            self._origin_settings[origin] = settings
+        merged = requests.structures.CaseInsensitiveDict(session.headers)
+        if headers:
+            merged.update(headers)
+            for key in [key for key, value in merged.items() if value is None]:
+                del merged[key]
+        prepared = requests.PreparedRequest()
+        if len(session.cookies):
+            prepared.prepare(
+                method=method,
+                url=url,
+                headers=merged,
+                params=_encode_query(params),
+                auth=auth,
+                cookies=session.cookies,
+            )
+        else:  # prepare() without an empty cookie jar's header pass
+            prepared.prepare_method(method)
+            prepared.prepare_url(url, _encode_query(params))
+            prepared.prepare_headers(merged)
+            prepared.prepare_body(None, None)
+            prepared.prepare_auth(auth, url)
+            prepared.prepare_hooks(None)
+        started = time.perf_counter()
+        response = session.get_adapter(url).send(
+            prepared,
+            stream=stream,
+            timeout=timeout,
+            verify=settings["verify"],
+            cert=settings["cert"],
+            proxies=settings["proxies"],
+        )
+        response.elapsed = datetime.timedelta(seconds=time.perf_counter() - started)
+        if "Set-Cookie" in response.headers:
+            requests.cookies.extract_cookies_to_jar(session.cookies, prepared, response.raw)
+        if response.is_redirect:
+            response.close()
+            return self._full_request(
+                method, url, params, json, data, files, headers, auth, stream, timeout
+            )
+        if not stream:
+            _ = response.content
+        return response
+
+    def _full_request(
+        self,
+        method: str,
+        url: str,
+        params: Any,
+        json: Any,
+        data: Any,
+        files: Any,
+        headers: Mapping[str, str] | None,
+        auth: requests.auth.AuthBase | None,
+        stream: bool,
+        timeout: Timeout,
+    ) -> requests.Response:
+        return self.session.request(
+            method,
+            url,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            headers=headers,
+            auth=auth,
+            stream=stream,
+            timeout=timeout,
+            verify=self.verify,
+        )
 
     def _backoff(
         self,
@@ -360,6 +502,26 @@ def error_from_response(response: requests.Response) -> errors.HubAPIError:
     )
 
 
+def _encode_query(params: Any) -> Any:
+    """The query string requests would make of ``params`` (skipping its Protocol checks)."""
+    if not params:
+        return None
+    if isinstance(params, (str, bytes)):
+        return params
+    pairs: list[tuple[Any, Any]] = []
+    for key, values in params.items() if isinstance(params, Mapping) else params:
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            values = (values,)
+        pairs.extend((key, value) for value in values if value is not None)
+    return urlencode(pairs, doseq=True)
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of an absolute URL (what proxy settings depend on)."""
+    path = url.find("/", url.find("//") + 2)
+    return url if path < 0 else url[:path]
+
+
 def _preview(content: bytes) -> str:
     return content[: errors.BODY_PREVIEW_CHARS].decode("utf-8", "replace")
 
@@ -374,7 +536,7 @@ def _retried(attempts: int) -> str:
     return f" (after {attempts} retries)" if attempts else ""
 
 
-def _connection_reason(exc: requests.ConnectionError) -> str:
+def _connection_reason(exc: requests.RequestException) -> str:
     reason = exc.args[0] if exc.args else exc
     reason = getattr(reason, "reason", reason)
     text = str(reason)

@@ -13,12 +13,18 @@ Example::
         print(node.name)
 
 Pages: the Hub caps ``page[limit]`` at 50, so a QuerySet reads as many pages
-as the slice needs, and reads ``meta.total`` to know when to stop.
+as the slice needs, and reads ``meta.total`` to know when to stop. Once the
+first page has revealed ``meta.total``, the remaining pages are fetched by a
+small bounded thread pool (:data:`DEFAULT_CONCURRENCY` requests in flight),
+and rows are still yielded strictly in order; ``concurrency(1)`` (or
+``iterator(concurrency=1)``) reads one page at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections import deque
+from collections.abc import Generator, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import errors
@@ -36,6 +42,11 @@ M = TypeVar("M", bound=Resource)
 
 #: Rows shown by ``repr()`` of a QuerySet before "...".
 REPR_OUTPUT_SIZE = 20
+#: Pages fetched at the same time once ``meta.total`` is known (``1`` = one by one).
+DEFAULT_CONCURRENCY = 4
+#: Upper bound of :meth:`QuerySet.concurrency`: requests' default connection pool
+#: keeps 10 connections per host, so up to this many requests reuse their connections.
+MAX_CONCURRENCY = 10
 
 
 class QuerySet(Generic[M]):
@@ -45,6 +56,8 @@ class QuerySet(Generic[M]):
 
         Node.objects.filter(name__startswith="site-").order_by("-created_at")[:10]
     """
+
+    _concurrency: int | None = None
 
     def __init__(self, model: type[M], hub: Hub | None = None) -> None:
         self.model = model
@@ -60,6 +73,8 @@ class QuerySet(Generic[M]):
         self._reversed = False
         self._result_cache: list[M] | None = None
         self._known_total: int | None = None
+        #: Pages in flight when paging; ``None`` means :data:`DEFAULT_CONCURRENCY`.
+        self._concurrency: int | None = None
         #: Values ``create()`` adds (a related manager's parent key, e.g. ``project_id``).
         self._create_defaults: dict[str, Any] = {}
 
@@ -71,7 +86,9 @@ class QuerySet(Generic[M]):
         clone.__dict__.update(self.__dict__)
         clone._result_cache = None
         clone._known_total = None
-        return clone
+        # a Manager's builders answer plain QuerySets (the Manager itself stays reusable);
+        # typed as Self so chains keep the model type for checkers
+        return clone  # type: ignore[return-value]
 
     def _check_not_sliced(self, operation: str) -> None:
         if self._offset or self._limit is not None:
@@ -200,6 +217,24 @@ class QuerySet(Generic[M]):
             raise errors.QueryError(f"page size must be between 1 and {MAX_PAGE_SIZE}, not {size}")
         clone = self._clone()
         clone._page_size = size
+        return clone
+
+    def concurrency(self, workers: int) -> Self:
+        """How many pages to fetch at the same time (1 to :data:`MAX_CONCURRENCY`).
+
+        The first page is always read alone: it tells ``meta.total``. The remaining
+        pages are then requested by a pool of ``workers`` threads, at most
+        ``workers`` pages ahead of the consumer, and their rows are yielded in
+        order. ``1`` reads one page after the other. The default is
+        :data:`DEFAULT_CONCURRENCY` (4).
+
+        Example::
+
+            for node in Node.objects.concurrency(8).iterator():
+                ...
+        """
+        clone = self._clone()
+        clone._concurrency = _check_concurrency(workers)
         return clone
 
     # -- slicing ---------------------------------------------------------------
@@ -367,19 +402,24 @@ class QuerySet(Generic[M]):
         schema = page_meta.get("schema")
         if isinstance(schema, Mapping):
             hub.schemas[(meta.service, meta.path)] = schema
-        return [self._load(row, hub) for row in rows], page_meta
+        return load_rows(self.model, rows, hub), page_meta
 
     def _load(self, row: dict[str, Any], hub: Hub) -> M:
         return load(self.model, row, hub)
 
-    def _pages(self) -> Iterator[tuple[list[M], dict[str, Any]]]:
-        """Pages of the current window, fetched lazily one request at a time."""
+    def _pages(
+        self, concurrency: int | None = None
+    ) -> Generator[tuple[list[M], dict[str, Any]], None, None]:
+        """Pages of the current window: the first alone, then up to ``concurrency`` at once."""
         hub = self._resolve_hub()
         try:
             params = self._query_params(hub)
         except EmptyResult:
             self._known_total = 0
             return
+        workers = _check_concurrency(
+            concurrency if concurrency is not None else self._concurrency or DEFAULT_CONCURRENCY
+        )
         offset = self._offset
         remaining = self._limit
         while remaining is None or remaining > 0:
@@ -399,17 +439,108 @@ class QuerySet(Generic[M]):
                 return
             if total is None and len(rows) < (applied or want):
                 return
+            if total is not None and workers > 1 and (remaining is None or remaining > 0):
+                # The total is known: fetch the rest concurrently, in steps of what
+                # the Hub actually answered (it may cap pages below ``want``).
+                step = min(want, applied or want, len(rows))
+                yield from self._concurrent_pages(
+                    hub, params, offset, remaining, step, workers, rows
+                )
+                return
 
-    def iterator(self) -> Iterator[M]:
+    def _concurrent_pages(
+        self,
+        hub: Hub,
+        params: list[tuple[str, str]],
+        offset: int,
+        remaining: int | None,
+        step: int,
+        workers: int,
+        first: list[M],
+    ) -> Iterator[tuple[list[M], dict[str, Any]]]:
+        """Pages from ``offset`` on, ``workers`` requests in flight, yielded in order.
+
+        At most ``workers`` pages are requested ahead of the consumer (memory stays
+        bounded however large the collection is). The end is recomputed from the
+        latest ``meta.total`` of each page as it is consumed, so rows added while
+        iterating are followed and rows removed end the iteration early. Offsets
+        shift when rows are added or removed mid-iteration; rows whose id was
+        already yielded by one of the recent pages are skipped (no duplicates),
+        and rows that shifted below an offset already read are missed, as with
+        any offset pagination.
+        """
+        stop = None if remaining is None else offset + remaining
+        total = self._known_total if self._known_total is not None else offset
+        next_offset = offset
+        in_flight: deque[Future[tuple[list[M], dict[str, Any]]]] = deque()
+        recent: deque[Any] = deque(maxlen=(workers + 1) * step)
+        seen: set[Any] = set()
+
+        def first_time(row: M) -> bool:
+            key = getattr(row, "pk", None)
+            if key is None:
+                return True
+            if key in seen:
+                return False
+            if len(recent) == recent.maxlen:
+                seen.discard(recent[0])
+            recent.append(key)
+            seen.add(key)
+            return True
+
+        for row in first:
+            first_time(row)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flamehub-page")
+
+        def end() -> int:
+            return total if stop is None else min(total, stop)
+
+        def refill() -> None:
+            nonlocal next_offset
+            while len(in_flight) < workers and next_offset < end():
+                size = min(step, end() - next_offset)
+                in_flight.append(pool.submit(self._fetch_page, hub, params, next_offset, size))
+                next_offset += size
+
+        try:
+            refill()
+            while in_flight:
+                rows, page_meta = in_flight.popleft().result()
+                page_total = _int_or_none(page_meta.get("total"))
+                if page_total is not None:
+                    total = page_total
+                    self._known_total = page_total
+                yield [row for row in rows if first_time(row)], page_meta
+                if not rows:
+                    return
+                refill()
+        finally:
+            for future in in_flight:
+                future.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def iterator(self, *, concurrency: int | None = None) -> Iterator[M]:
         """Stream rows page by page without caching them (for collections of any size).
+
+        After the first page has told ``meta.total``, up to ``concurrency`` pages
+        (default: the QuerySet's :meth:`concurrency`, else :data:`DEFAULT_CONCURRENCY`)
+        are fetched at the same time; rows still come in order, and at most that
+        many pages are held ahead of the loop. ``concurrency=1`` fetches one page
+        after the other. Stopping the loop early cancels the pages not yet requested.
 
         Example::
 
             for node in Node.objects.iterator():
                 process(node)
+            for node in Node.objects.iterator(concurrency=1):   # strictly sequential
+                process(node)
         """
-        for rows, _meta in self._pages():
-            yield from rows
+        pages = self._pages(concurrency)
+        try:
+            for rows, _meta in pages:
+                yield from rows
+        finally:
+            pages.close()
 
     def _fetch_all(self) -> list[M]:
         if self._result_cache is None:
@@ -525,8 +656,11 @@ class QuerySet(Generic[M]):
         hub = self._resolve_hub()
         meta = self.meta
         meta.require_operation("gettable", hub.dialect, "read by id")
-        caps = self._capabilities(hub)
-        params = self._select_params(caps, hub.dialect)
+        if self._includes or self._only or self._extra_fields:
+            params = self._select_params(self._capabilities(hub), hub.dialect)
+        else:  # nothing to check against the capabilities (the hot path of get(id=...))
+            meta.require(hub.dialect)
+            params = []
         try:
             body = hub.request(meta.service, "GET", f"{meta.path}/{_pk_text(pk)}", params=params)
         except errors.NotFound as missing:
@@ -663,13 +797,34 @@ def load(model: type[M], row: dict[str, Any], hub: Hub | None) -> M:
     return instance
 
 
+def load_rows(model: type[M], rows: list[dict[str, Any]], hub: Hub) -> list[M]:
+    """:func:`load` for a page of rows (the converter and the hook are looked up once)."""
+    structure = converter_for(hub.dialect).converter.get_structure_hook(model)
+    relations = tuple(meta_of(model).relations)
+    instances = []
+    for row in rows:
+        try:
+            instance = structure(row, model)
+        except Exception:
+            return [load(model, row, hub) for row in rows]  # the detailed InvalidResponse
+        instance._mark_loaded(hub)
+        for name in relations:
+            if getattr(instance, name) is not None:
+                _bind_relation(getattr(instance, name), hub)
+        instances.append(instance)
+    return instances
+
+
 def _bind(instance: Resource, hub: Hub | None) -> None:
     instance._mark_loaded(hub)
     for name in meta_of(type(instance)).relations:
-        related = getattr(instance, name)
-        for item in related if isinstance(related, list) else [related]:
-            if isinstance(item, Resource):
-                _bind(item, hub)
+        _bind_relation(getattr(instance, name), hub)
+
+
+def _bind_relation(related: Any, hub: Hub | None) -> None:
+    for item in related if isinstance(related, list) else [related]:
+        if isinstance(item, Resource):
+            _bind(item, hub)
 
 
 def _structure_error_detail(error: BaseException) -> str:
@@ -683,6 +838,16 @@ def _structure_error_detail(error: BaseException) -> str:
             )
         return "; ".join(parts)
     return f"{type(error).__name__}: {error}"
+
+
+def _check_concurrency(workers: int) -> int:
+    if isinstance(workers, bool) or not isinstance(workers, int):
+        raise TypeError(f"concurrency must be an int, not {workers!r}")
+    if not 1 <= workers <= MAX_CONCURRENCY:
+        raise errors.QueryError(
+            f"concurrency must be between 1 and {MAX_CONCURRENCY}, not {workers}"
+        )
+    return workers
 
 
 def _flip(key: str) -> str:

@@ -72,7 +72,8 @@ def test_full_evaluation_pages_with_total(nodes_120) -> None:
     rows = list(Node.objects.using(hub))
     assert [row.name for row in rows] == [f"node-{i:04d}" for i in range(120)]
     offsets = [request.get("page[offset]", "0") for request in nodes_120.requests]
-    assert offsets == ["0", "50", "100"]
+    assert offsets[0] == "0"  # the first page alone; the others may arrive in any order
+    assert sorted(offsets, key=int) == ["0", "50", "100"]
     assert all(request["sort"] == "createdAt,name" for request in nodes_120.requests)
 
 
@@ -81,7 +82,7 @@ def test_slice_across_the_cap(nodes_120) -> None:
     rows = Node.objects.using(hub)[30:110]
     assert [row.name for row in rows] == [f"node-{i:04d}" for i in range(30, 110)]
     pages = [(r.get("page[offset]"), r.get("page[limit]")) for r in nodes_120.requests]
-    assert pages == [("30", None), ("80", "30")]
+    assert sorted(pages) == [("30", None), ("80", "30")]
 
 
 def test_slice_of_slice_and_index(nodes_120) -> None:
@@ -108,7 +109,11 @@ def test_server_capping_below_requested_page_is_followed(rsps) -> None:
     rsps.add_callback("GET", NODES, callback=fake)
     rows = list(Node.objects.using(make_hub(CURRENT_VERSION)))
     assert len(rows) == 45
-    assert [r.get("page[offset]", "0") for r in fake.requests] == ["0", "20", "40"]
+    assert sorted((r.get("page[offset]", "0") for r in fake.requests), key=int) == [
+        "0",
+        "20",
+        "40",
+    ]
 
 
 def test_iterator_does_not_cache(nodes_120) -> None:
