@@ -22,10 +22,12 @@ Example::
 from __future__ import annotations
 
 import enum
+import math
 import re
 import uuid
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -56,6 +58,12 @@ EXPRESSION_OPERATORS = {
 # A numeric-looking string survives the Hub's scalar coercion only in its canonical form.
 _CANONICAL_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?")
 _COERCED_WORDS = frozenset({"true", "false", "null", "undefined"})
+#: ``Number.MAX_SAFE_INTEGER``: the Hub (JavaScript) reads every number as a double.
+MAX_SAFE_INTEGER = 2**53 - 1
+#: Range lookups whose bound moves up to the next millisecond for a sub-millisecond datetime.
+_CEILING_LOOKUPS = frozenset({"gte", "lt"})
+#: Range lookups whose bound can be cut down to the millisecond.
+_FLOOR_LOOKUPS = frozenset({"gt", "lte"})
 
 
 class EmptyResult(Exception):
@@ -83,6 +91,12 @@ def compile_filters(
     if not where:
         return []
     encoded = _encode_tree(where, meta, caps, dialect)
+    folded = _fold_empty_in(where, encoded)
+    if folded is False:
+        raise EmptyResult(f"{where!r} matches nothing (an empty __in list)")
+    if folded is True:
+        return []  # e.g. exclude(id__in=[]): every row
+    where = folded
     reason = _bracket_obstacle(where, encoded, dialect)
     if reason is None:
         return _bracket_params(where, encoded, dialect)
@@ -95,6 +109,36 @@ def compile_filters(
 
 
 # -- validation and encoding ---------------------------------------------------
+
+
+def _fold_empty_in(node: Q, encoded: dict[int, _Encoded]) -> Q | bool:
+    """``node`` without its ``x__in=[]`` conditions (always false), or its constant value.
+
+    ``filter(id__in=[])`` matches nothing, but ``exclude(id__in=[])`` matches every row
+    and ``Q(id__in=[]) | Q(name="a")`` is just ``name="a"``.
+    """
+    is_and = node.connector == AND
+    kept: list[Q | Condition] = []
+    for child in node.children:
+        if isinstance(child, Condition):
+            item = encoded[id(child)]
+            value: Q | Condition | bool = (
+                False if item.condition.lookup == "in" and not item.texts else child
+            )
+        else:
+            value = _fold_empty_in(child, encoded)
+        if value is True or value is False:
+            if value is not is_and:  # False in an AND, True in an OR decides the group
+                return value != node.negated
+            continue  # True in an AND, False in an OR changes nothing
+        kept.append(value)
+    if not kept:
+        return is_and != node.negated
+    if len(kept) == len(node.children) and all(
+        new is old for new, old in zip(kept, node.children, strict=True)
+    ):
+        return node
+    return Q._node(kept, node.connector, node.negated)
 
 
 def _encode_tree(
@@ -136,6 +180,8 @@ def _encode_condition(
     if lookup == "like" and dialect.rapiq2:
         condition = _translate_like(condition, model)
         lookup, value = condition.lookup, condition.value
+    elif lookup == "like" and not isinstance(value, str):
+        raise QueryError(f"{field}__like takes a string pattern, not {value!r}")
     if lookup in TEXT_LOOKUPS and spec.kind not in ("str", "enum"):
         raise QueryError(f"{model}.{field} is not a text field: {lookup} needs one")
     if lookup in RANGE_LOOKUPS and spec.kind == "bool":
@@ -148,8 +194,6 @@ def _encode_condition(
         if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
             raise QueryError(f"{field}__in takes a list of values, not {value!r}")
         values = list(value)
-        if not values:
-            raise EmptyResult(f"{field}__in=[] matches nothing")
         texts = tuple(
             "null" if item is None else _encode_value(item, spec, lookup, field, model)
             for item in values
@@ -213,11 +257,21 @@ def _encode_value(value: Any, spec: FieldSpec, lookup: str, field: str, model: s
     if isinstance(value, enum.Enum):
         value = value.value
     if isinstance(value, datetime):
-        return format_datetime(value)
+        return _datetime_text(value, lookup, field)
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, (int, float)):
-        return repr(value)
+    if isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise QueryError(
+                f"{field}__{lookup}={value!r}: the Hub reads numbers as JavaScript doubles, "
+                f"which cannot hold this integer exactly (limit {MAX_SAFE_INTEGER})"
+            )
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise QueryError(f"{field}__{lookup}={value!r}: the Hub has no such number")
+        # positional notation: the Hub does not read '1e+16' as a number
+        return format(Decimal(repr(value)), "f")
     if isinstance(value, uuid.UUID):
         return str(value)
     if not isinstance(value, str):
@@ -229,12 +283,37 @@ def _encode_value(value: Any, spec: FieldSpec, lookup: str, field: str, model: s
             f"{field}__{lookup}={value!r}: the Hub reads this string as "
             f"{value.strip().lower()}, not as text"
         )
-    if _looks_numeric(value) and not _CANONICAL_NUMBER.fullmatch(value):
+    if _looks_numeric(value) and not _coerces_exactly(value):
         raise QueryError(
             f"{field}__{lookup}={value!r}: the Hub coerces numeric-looking values, so this "
             "would compare against a different number"
         )
     return value
+
+
+def _coerces_exactly(text: str) -> bool:
+    """Whether the Hub's number coercion of ``text`` still compares like ``text``."""
+    if not _CANONICAL_NUMBER.fullmatch(text):
+        return False
+    if "." in text:
+        return repr(float(text)) == text
+    number = int(text)
+    return str(number) == text and abs(number) <= MAX_SAFE_INTEGER
+
+
+def _datetime_text(value: datetime, lookup: str, field: str) -> str:
+    """The wire text of a datetime: the Hub keeps milliseconds, so a finer value is a bound
+    that moves to the millisecond which selects the same rows, or is refused."""
+    extra = value.microsecond % 1000
+    if extra and lookup in _CEILING_LOOKUPS:
+        value += timedelta(microseconds=1000 - extra)
+    elif extra and lookup not in _FLOOR_LOOKUPS:
+        raise QueryError(
+            f"{field}__{lookup}={value!r}: the Hub stores timestamps to the millisecond, so "
+            "this value can never be equal to one; drop the microseconds "
+            "(value.replace(microsecond=value.microsecond // 1000 * 1000))"
+        )
+    return format_datetime(value)
 
 
 def _looks_numeric(text: str) -> bool:
