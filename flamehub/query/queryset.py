@@ -785,29 +785,41 @@ def load(model: type[M], row: dict[str, Any], hub: Hub | None) -> M:
     dialect = hub.dialect if hub is not None else None
     if dialect is None:
         raise errors.ConfigurationError("loading a row needs the hub it came from")
+    converter = converter_for(dialect)
+    fast_load = converter.loader_for(model)
     try:
-        instance = converter_for(dialect).structure(row, model)
+        if fast_load is not None:
+            instance = fast_load(row, hub)  # already marked as loaded from ``hub``
+        else:
+            instance = converter.structure(row, model)
+            instance._mark_loaded(hub)
     except Exception as error:  # cattrs raises ExceptionGroups of many kinds
         detail = _structure_error_detail(error)
         raise errors.InvalidResponse(
             f"could not read a {model.__name__} from the Hub's answer: {detail}",
             body_preview=repr(row)[:200],
         ) from error
-    _bind(instance, hub)
+    for name in meta_of(model).relations:
+        _bind_relation(getattr(instance, name), hub)
     return instance
 
 
 def load_rows(model: type[M], rows: list[dict[str, Any]], hub: Hub) -> list[M]:
     """:func:`load` for a page of rows (the converter and the hook are looked up once)."""
-    structure = converter_for(hub.dialect).converter.get_structure_hook(model)
+    converter = converter_for(hub.dialect)
+    fast_load = converter.loader_for(model)
+    structure = converter.converter.get_structure_hook(model)
     relations = tuple(meta_of(model).relations)
     instances = []
     for row in rows:
         try:
-            instance = structure(row, model)
+            if fast_load is not None:
+                instance = fast_load(row, hub)
+            else:
+                instance = structure(row, model)
+                instance._mark_loaded(hub)
         except Exception:
             return [load(model, row, hub) for row in rows]  # the detailed InvalidResponse
-        instance._mark_loaded(hub)
         for name in relations:
             if getattr(instance, name) is not None:
                 _bind_relation(getattr(instance, name), hub)

@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import enum
 import types
 import typing
@@ -87,7 +88,11 @@ def _structure_date(value: Any, _type: Any) -> date:
 
 
 def _structure_enum(value: Any, enum_type: type[enum.Enum]) -> enum.Enum:
-    return enum_type(value)
+    try:  # the member map first: calling the enum class costs several times more
+        member = enum_type._value2member_map_.get(value)
+    except TypeError:  # an unhashable value: let the enum class refuse it
+        member = None
+    return member if member is not None else enum_type(value)
 
 
 _TRUE_WORDS = frozenset({"true", "1"})
@@ -140,6 +145,8 @@ class WireConverter:
         self.converter = converter
         #: cattrs' own structure function per resource (the reference of the fast ones).
         self.checked_structure: dict[type[Resource], Any] = {}
+        #: Generated ``load(row, hub)`` per resource (see :meth:`loader_for`).
+        self._loaders: dict[type[Resource], Any] = {}
 
     def _resource_hook(self, cls: type[Resource]) -> Any:
         meta = meta_of(cls)
@@ -176,6 +183,7 @@ class WireConverter:
         }
         lines = ["def structure(row, _type):", "  get = row.get", "  try:"]
         arguments = []
+        stored: list[tuple[str, str, bool]] = []  # (attribute, local variable, immutable)
         for index, field in enumerate(attrs.fields(typing.cast(Any, cls))):
             if not field.init:
                 continue
@@ -214,12 +222,54 @@ class WireConverter:
                 else:  # relations and containers: cattrs' dispatch (resolved on use)
                     lines.append(f"    else: {name} = _structure(v, t{index})")
             arguments.append(f"{field.alias}={name}")
+            stored.append((field.name, name, _is_scalar(inner or annotation)))
+        body = lines[3:]
         lines.append(f"    return _cls({', '.join(arguments)})")
         lines.append("  except Exception:")
         lines.append("    return _checked(row, _type)")
+        if _can_skip_init(cls, meta):
+            # load(row, hub): the same reading, then the instance's __dict__ in one step,
+            # with the loaded-values snapshot of Resource._mark_loaded (copies of
+            # mutable values only); anything unusual takes the checked path
+            snapshot = ", ".join(
+                f"{key!r}: {local if immutable else f'_snapshot({local})'}"
+                for key, local, immutable in stored
+                if key in meta.scalar_fields
+            )
+            values = ", ".join(f"{key!r}: {local}" for key, local, _immutable in stored)
+            namespace["_new"] = object.__new__
+            namespace["_snapshot"] = _snapshot
+            lines += ["def load(row, hub):", "  get = row.get", "  try:", *body]
+            lines.append("    instance = _new(_cls)")
+            lines.append(
+                f"    instance.__dict__.update({{{values}, '_hub': hub, "
+                f"'_loaded': {{{snapshot}}}}})"
+            )
+            lines.append("    return instance")
+            lines.append("  except Exception:")
+            lines.append("    instance = _checked(row, _cls)")
+            lines.append("    instance._mark_loaded(hub)")
+            lines.append("    return instance")
         source = "\n".join(lines)
         exec(compile(source, f"<flamehub structure {cls.__name__}>", "exec"), namespace)
+        if "load" in namespace:
+            self._loaders[cls] = namespace["load"]
         return namespace["structure"]
+
+    def loader_for(self, cls: type[Resource]) -> Any:
+        """A fast ``load(row, hub)`` for ``cls``: a loaded instance, bound to ``hub``.
+
+        ``None`` when ``cls`` needs its ``__init__`` (validators, converters, custom
+        initialisation) or has a field the generator does not handle; callers then
+        structure and call ``_mark_loaded`` themselves.
+
+        Example::
+
+            load = converter_for(hub.dialect).loader_for(Node)
+            node = load(row, hub) if load else None
+        """
+        self.converter.get_structure_hook(cls)  # builds the functions on first use
+        return self._loaders.get(cls)
 
     def structure(self, data: dict[str, Any], cls: type[Resource]) -> Any:
         """A ``cls`` instance from a wire dict (unknown keys ignored)."""
@@ -267,6 +317,28 @@ def _optional_of(annotation: Any) -> Any:
 
 def _is_scalar(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, _SCALARS)
+
+
+def _can_skip_init(cls: type[Resource], meta: Any) -> bool:
+    """Whether setting ``__dict__`` is what ``cls(...)`` followed by ``_mark_loaded`` does.
+
+    True for plain resources: every attribute an ``__init__`` argument without
+    validator or converter, no ``__attrs_pre_init__``, Resource's own post-init.
+    """
+    if "__dict__" not in dir(cls) or hasattr(cls, "__attrs_pre_init__"):
+        return False
+    if cls.__attrs_post_init__ is not Resource.__attrs_post_init__:
+        return False
+    if cls._mark_loaded is not Resource._mark_loaded:
+        return False
+    fields = attrs.fields(typing.cast(Any, cls))
+    return all(f.init and f.validator is None and f.converter is None for f in fields) and set(
+        meta.scalar_fields
+    ) <= {f.name for f in fields}
+
+
+def _snapshot(value: Any) -> Any:
+    return copy.deepcopy(value) if isinstance(value, (list, dict)) else value
 
 
 @lru_cache(maxsize=16)
