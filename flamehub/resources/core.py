@@ -1432,7 +1432,7 @@ class AnalysisNodeLog(Resource):
     id: UUID | None = readonly(generations=_LEGACY)
     error: bool | None = readonly(generations=_LEGACY)
     error_code: str | None = readonly(generations=_LEGACY)
-    status_message: str | None = readonly(generations=_LEGACY)
+    status_message: str | None = create_only(generations=_LEGACY)
     analysis_realm_id: UUID | None = readonly(generations=_LEGACY)
     node_realm_id: UUID | None = readonly(generations=_LEGACY)
     created_at: datetime | None = readonly(generations=_LEGACY)
@@ -1461,7 +1461,9 @@ class AnalysisNodeLog(Resource):
             "sorts": ("status", "created_at", "updated_at"),
             "includes": ("analysis", "node"),
             "required_filters": (),
-            "creatable": False,
+            # until Hub 0.8.20 a node posted a status record (hub-api.md, 9.1)
+            "required": ("analysis_id", "node_id", "status"),
+            "creatable": True,
             "deletable": True,
             "gettable": True,
             "bulk_delete": False,

@@ -6,6 +6,7 @@ registry credentials, the telemetry-backed log endpoints and the registry servic
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ._auth import (
@@ -15,11 +16,10 @@ from ._authup import now_ms
 from ._crud import JsonResponse, find_row, record_body, render_row, validate_body
 from ._effects import create_analysis_buckets, insert, recount_analysis
 from ._errors import HubError, bad_request, not_found
-from ._generations import camel_to_snake
 from ._query import schema_meta
 from ._schema import LOG_RESOURCES, MAX_PAGE_LIMIT, Field, Resource, resource
 from ._state import RequestContext
-from ._store import Row
+from ._store import Row, format_timestamp
 
 __all__ = [
     "LOG_LEVELS",
@@ -57,6 +57,8 @@ LEGACY_COMMANDS = (
 )
 REGISTRY_COMMANDS = ("setup", "cleanup", "delete", "projectLink", "projectUnlink")
 ASSIGNABLE_ANALYSIS_PERMISSIONS = ("analysis_self_storage_use", "analysis_self_message_broker_use")
+#: How long a 0.8.x master-image event log is kept.
+MASTER_IMAGE_EVENT_LIFETIME = timedelta(days=3)
 _SIMULATED_BUILD_OS = "linux"
 _SIMULATED_BUILD_SIZE = 1024
 
@@ -255,13 +257,16 @@ def analysis_command(ctx: RequestContext, key: str) -> JsonResponse:
             _run_command(ctx, analysis, str(command))
         ctx.store.touch(analysis)
         recount_analysis(ctx, analysis["id"])
-        _write_log(
-            ctx,
-            "analysis",
-            f"The {command} command was executed.",
-            "info",
-            {"refType": "analysis", "refId": analysis["id"], "command": str(command)},
-        )
+        if ctx.legacy:
+            _write_legacy_analysis_log(ctx, analysis, str(command))
+        else:
+            _write_log(
+                ctx,
+                "analysis",
+                f"The {command} command was executed.",
+                "info",
+                {"refType": "analysis", "refId": analysis["id"], "command": str(command)},
+            )
         data = render_row(ctx, analyses, analysis, "get")
     return 202, record_body(ctx, data)
 
@@ -364,6 +369,34 @@ def _run_legacy_command(ctx: RequestContext, analysis: Row, command: str) -> Non
         analysis["runStatus"] = "stopping"
 
 
+def _write_legacy_analysis_log(ctx: RequestContext, analysis: Row, command: str) -> None:
+    """The ``/analysis-logs`` record a 0.8.x Hub saves when a command has been carried out.
+
+    The real Hub writes it when the component that ran the command reports back; the
+    simulated components of the local Hub finish at once.
+    """
+    status = None
+    if command in ("spinUp", "tearDown"):
+        status = analysis.get("runStatus")
+    elif command.startswith("build"):
+        status = analysis.get("buildStatus")
+    insert(
+        ctx,
+        "analysis-logs",
+        {
+            "component": "core",
+            "command": command,
+            "event": "executed",
+            "error": False,
+            "status": status,
+            "statusMessage": f"The {command} command was executed.",
+            "meta": "{}",
+            "analysisId": analysis["id"],
+            "realmId": analysis.get("realmId"),
+        },
+    )
+
+
 def master_image_command(ctx: RequestContext) -> JsonResponse:
     """``POST /master-images/command``: ``sync`` (and ``build`` on current Hubs)."""
     ctx.require((("master_image_manage",),))
@@ -387,7 +420,31 @@ def master_image_command(ctx: RequestContext) -> JsonResponse:
     raise bad_request("Invalid command.")
 
 
+def _log_master_image_event(ctx: RequestContext, name: str) -> None:
+    """A 0.8.x ``/master-image-event-logs`` record: expiring three days after it was written."""
+    expires = datetime.now(timezone.utc) + MASTER_IMAGE_EVENT_LIFETIME
+    insert(
+        ctx,
+        "master-image-event-logs",
+        {
+            "name": name,
+            "data": None,
+            "expiring": True,
+            "expiresAt": format_timestamp(expires),
+            "masterImageId": None,
+        },
+    )
+
+
 def _sync_master_images(ctx: RequestContext) -> None:
+    if ctx.legacy:  # the worker reports the start and the end of a synchronisation
+        _log_master_image_event(ctx, "synchronizing")
+    _sync_images(ctx)
+    if ctx.legacy:
+        _log_master_image_event(ctx, "synchronized")
+
+
+def _sync_images(ctx: RequestContext) -> None:
     for virtual_path in ctx.state.master_images:
         group_path, _, name = virtual_path.rpartition("/")
         if group_path and ctx.store.first("master-image-groups", virtualPath=group_path) is None:
@@ -479,11 +536,11 @@ def _matching_logs(ctx: RequestContext, kind: str, wanted: dict[str, str]) -> li
 
 
 def logs(ctx: RequestContext, kind: str) -> JsonResponse:
-    """``GET|DELETE /analysis-logs`` and ``/analysis-node-logs``."""
+    """``GET|DELETE /analysis-logs`` and ``/analysis-node-logs`` of current Hubs."""
     res = LOG_RESOURCES[0] if kind == "analysis" else LOG_RESOURCES[1]
     wanted = _log_filters(ctx, res)
     required = ("analysisId",) if kind == "analysis" else ("nodeId", "analysisId")
-    if not ctx.legacy and any(name not in wanted for name in required):
+    if any(name not in wanted for name in required):
         names = " and ".join(required)
         noun = "filter" if len(required) == 1 else "filters"
         raise bad_request(f"The {noun} {names} must be defined.")
@@ -504,8 +561,6 @@ def logs(ctx: RequestContext, kind: str) -> JsonResponse:
                 offset = number
     page = [{k: v for k, v in entry.items() if k != "kind"} for entry in entries]
     page = page[offset : offset + limit]
-    if ctx.legacy:
-        return 200, {"data": page, "meta": {"total": len(entries)}}
     meta = {
         "total": len(entries),
         "limit": limit,
@@ -533,7 +588,7 @@ _LOG_BODY = Resource(
 
 
 def create_node_log(ctx: RequestContext) -> JsonResponse:
-    """``POST /analysis-node-logs`` (202 with the written log)."""
+    """``POST /analysis-node-logs`` of current Hubs (202 with the written log)."""
     body = dict(ctx.body())
     labels = body.pop("labels", None)
     values = validate_body(ctx, _LOG_BODY, body, "create")
@@ -544,11 +599,10 @@ def create_node_log(ctx: RequestContext) -> JsonResponse:
     with ctx.store.lock:
         for name, table in (("analysisId", "analyses"), ("nodeId", "nodes")):
             if ctx.store.get(table, values[name]) is None:
-                wire = camel_to_snake(name) if ctx.legacy else name
                 raise bad_request(
                     f"Property {name} is invalid",
                     issues=[
-                        {"type": "item", "path": [wire], "message": f"The {name} is not valid."}
+                        {"type": "item", "path": [name], "message": f"The {name} is not valid."}
                     ],
                 )
         merged = {

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from ._auth import hash_password, new_secret
 from ._errors import HubError, bad_request, internal_error
-from ._schema import fill_defaults, resource
+from ._schema import LEGACY_RUN_STATUSES, fill_defaults, resource
 from ._state import RequestContext
 from ._store import Row
 
@@ -373,6 +373,7 @@ def _node_after_delete(ctx: RequestContext, row: Row) -> None:
     for link in ctx.store.find("analysis-nodes", nodeId=row["id"]):
         ctx.store.delete("analysis-nodes", link["id"])
         recount_analysis(ctx, link.get("analysisId"))
+    _cascade(ctx, ("analysis-node-events", "analysis-node-logs"), nodeId=row["id"])
 
 
 def _project_create(ctx: RequestContext, values: Values) -> Row | None:
@@ -457,7 +458,14 @@ def _analysis_after_delete(ctx: RequestContext, row: Row) -> None:
         project["analyses"] = len(ctx.store.find("analyses", projectId=project["id"]))
     _cascade(
         ctx,
-        ("analysis-nodes", "analysis-bucket-files", "analysis-node-events"),
+        (
+            "analysis-nodes",
+            "analysis-bucket-files",
+            "analysis-node-events",
+            "analysis-permissions",
+            "analysis-logs",
+            "analysis-node-logs",
+        ),
         analysisId=row["id"],
     )
     for link in ctx.store.find("analysis-buckets", analysisId=row["id"]):
@@ -479,7 +487,39 @@ def _insert_analysis_node(ctx: RequestContext, analysis: Row, node_id: str) -> R
     }
     if ctx.legacy:
         values["index"] = len(ctx.store.find("analysis-nodes", analysisId=analysis["id"]))
-    return insert(ctx, "analysis-nodes", values)
+    row = insert(ctx, "analysis-nodes", values)
+    _record_analysis_node_event(ctx, row)
+    return row
+
+
+def _record_analysis_node_event(ctx: RequestContext, link: Row) -> None:
+    """The ``/analysis-node-events`` row of a new analysis-node (current Hubs).
+
+    The Hub publishes the creation of the analysis-node, its telemetry service records
+    the event and reports back, and core then saves the row with the event's id.
+    """
+    if ctx.legacy:
+        return
+    insert(
+        ctx,
+        "analysis-node-events",
+        {
+            "eventId": ctx.store.new_id(),
+            "analysisId": link["analysisId"],
+            "analysisRealmId": link.get("analysisRealmId"),
+            "nodeId": link["nodeId"],
+            "nodeRealmId": link.get("nodeRealmId"),
+        },
+    )
+
+
+def _forget_analysis_node_event(ctx: RequestContext, link: Row) -> None:
+    """The telemetry report of a deleted analysis-node removes its event row."""
+    event = ctx.store.first(
+        "analysis-node-events", analysisId=link.get("analysisId"), nodeId=link.get("nodeId")
+    )
+    if event is not None:
+        ctx.store.delete("analysis-node-events", event["id"])
 
 
 def _analysis_node_create(ctx: RequestContext, values: Values) -> Row | None:
@@ -509,6 +549,54 @@ def _analysis_node_create(ctx: RequestContext, values: Values) -> Row | None:
 
 def _analysis_node_changed(ctx: RequestContext, row: Row, *_: Any) -> None:
     recount_analysis(ctx, row.get("analysisId"))
+
+
+def _analysis_node_after_create(ctx: RequestContext, row: Row) -> None:
+    _record_analysis_node_event(ctx, row)
+    recount_analysis(ctx, row.get("analysisId"))
+
+
+def _analysis_node_after_delete(ctx: RequestContext, row: Row) -> None:
+    _forget_analysis_node_event(ctx, row)
+    recount_analysis(ctx, row.get("analysisId"))
+
+
+def _is_realm_writable(ctx: RequestContext, realm_id: str | None) -> bool:
+    identity = ctx.identity
+    return identity is None or identity.in_master_realm or identity.realm_id == realm_id
+
+
+def _analysis_permission_create(ctx: RequestContext, values: Values) -> Row | None:
+    permission = ctx.store.get("permissions", values["permissionId"])
+    assert permission is not None  # checked as a relation before
+    if permission["name"] not in ctx.permissions():
+        raise HubError(
+            403, "permission_denied", f"You don't own the permission {permission['name']}"
+        )
+    if values.get("policyId") is not None:  # the local authup has no policies
+        raise bad_request("The policy_id is invalid.")
+    return None
+
+
+def _analysis_permission_delete(ctx: RequestContext, row: Row) -> None:
+    if not _is_realm_writable(ctx, row.get("analysisRealmId")):
+        raise HubError(403, "permission_denied", "You are not permitted to delete this permission.")
+
+
+def _analysis_node_log_create(ctx: RequestContext, values: Values) -> Row | None:
+    """``POST /analysis-node-logs`` of 0.8.x: a record, sent by (an actor of) the node."""
+    node = ctx.store.get("nodes", values["nodeId"]) or {}
+    if not _is_realm_writable(ctx, node.get("realmId")):
+        raise HubError(403, "permission_denied", "You are not an actor of to the node realm.")
+    link = ctx.store.first(
+        "analysis-nodes", analysisId=values["analysisId"], nodeId=values["nodeId"]
+    )
+    if link is None:
+        raise bad_request("A relation between analysis and node must exist to create logs.")
+    if values.get("status") in LEGACY_RUN_STATUSES:
+        link["runStatus"] = values["status"]
+        ctx.store.touch(link)
+    return None
 
 
 def _analysis_bucket_create(ctx: RequestContext, values: Values) -> Row | None:
@@ -595,10 +683,14 @@ HOOKS: dict[str, ResourceHooks] = {
     ),
     "analysis-nodes": ResourceHooks(
         prepare_create=_analysis_node_create,
-        after_create=_analysis_node_changed,
+        after_create=_analysis_node_after_create,
         after_update=_analysis_node_changed,
-        after_delete=_analysis_node_changed,
+        after_delete=_analysis_node_after_delete,
     ),
+    "analysis-permissions": ResourceHooks(
+        prepare_create=_analysis_permission_create, before_delete=_analysis_permission_delete
+    ),
+    "analysis-node-logs": ResourceHooks(prepare_create=_analysis_node_log_create),
     "analysis-buckets": ResourceHooks(prepare_create=_analysis_bucket_create),
     "analysis-bucket-files": ResourceHooks(
         prepare_create=_analysis_bucket_file_create,

@@ -1070,6 +1070,37 @@ ANALYSIS_NODE_EVENTS = Resource(
     gens=CURRENT,
 )
 
+# Hub 0.8.x - 0.11.3: a permission granted to an analysis (removed in 0.11.4, replaced by
+# the client permissions of /analyses/:id/client/permissions).
+ANALYSIS_PERMISSIONS = Resource(
+    key="analysis-permissions",
+    service="core",
+    schema_name="analysisPermission",
+    label="analysis-permission",
+    fields=(
+        _id(),
+        _fk("analysisId"),
+        _ro("analysisRealmId", "uuid"),
+        _fk("permissionId"),
+        _ro("permissionRealmId", "uuid"),
+        _fk("policyId", create="opt"),
+        *_timestamps(),
+    ),
+    filters=("permissionId", "permissionRealmId", "analysisId", "analysisRealmId"),
+    sorts=("createdAt", "updatedAt"),
+    relations=(
+        Relation("analysis", "analyses", "analysisId"),
+        Relation("permission", "permissions", "permissionId"),
+    ),
+    includes=("analysis", "permission"),
+    unique=(Unique(("permissionId", "analysisId")),),
+    ops=CRUD - {"update"},
+    gens=LEGACY,
+    perms={"create": (("analysis_update",),), "delete": (("analysis_update",),)},
+    views={Generation.LEGACY: {"create": View(expand=("analysis", "permission"))}},
+    legacy_meta_total_only=True,
+)
+
 MASTER_IMAGES = Resource(
     key="master-images",
     service="core",
@@ -1109,14 +1140,26 @@ MASTER_IMAGE_GROUPS = Resource(
     legacy_meta_total_only=True,
 )
 
+# Written by the Hub itself when its worker reports master-image events (sync, build,
+# push); 0.8.x served them read-only until 0.8.20 removed them.
 MASTER_IMAGE_EVENT_LOGS = Resource(
     key="master-image-event-logs",
     service="core",
     schema_name="masterImageEventLog",
     label="master-image-event-log",
-    fields=(_id(), _ro("name"), _ro("data", "json"), _ro("masterImageId", "uuid"), *_timestamps()),
-    filters=("masterImageId",),
-    sorts=("createdAt", "updatedAt"),
+    fields=(
+        _id(),
+        _ro("name", nullable=False),
+        _ro("data", "json"),
+        _ro("expiring", "bool", nullable=False, default=False),
+        _ro("expiresAt", "datetime", nullable=False),
+        _ro("masterImageId", "uuid"),
+        *_timestamps(),
+    ),
+    filters=("name", "masterImageId", "createdAt", "updatedAt"),
+    sorts=("expiresAt", "createdAt", "updatedAt"),
+    relations=(Relation("masterImage", "master-images", "masterImageId"),),
+    includes=("masterImage",),
     ops=READ_ONLY,
     gens=LEGACY,
     legacy_meta_total_only=True,
@@ -1242,7 +1285,65 @@ BUCKET_FILES = Resource(
     legacy_meta_total_only=True,
 )
 
-# Telemetry-backed logs: not CRUD tables, declared for their query vocabulary only.
+# Hub 0.8.x kept analysis and node logs as database records (until 0.8.20): the analysis
+# logs are written by the Hub itself as its components report on commands, node logs are
+# posted by the nodes.
+LEGACY_ANALYSIS_LOGS = Resource(
+    key="analysis-logs",
+    service="core",
+    schema_name="analysisLog",
+    label="analysis-log",
+    fields=(
+        _id(),
+        _ro("component"),
+        _ro("command"),
+        _ro("event"),
+        _ro("error", "bool", nullable=False, default=False),
+        _ro("errorCode"),
+        _ro("status"),
+        _ro("statusMessage"),
+        _ro("meta"),
+        *_timestamps(),
+        _ro("analysisId", "uuid"),
+        _ro("realmId", "uuid"),
+    ),
+    filters=("command", "error", "status", "analysisId"),
+    sorts=("command", "status", "createdAt", "updatedAt"),
+    relations=(Relation("analysis", "analyses", "analysisId"),),
+    includes=("analysis",),
+    ops=frozenset({"list", "get", "delete"}),
+    gens=LEGACY,
+    legacy_meta_total_only=True,
+)
+
+LEGACY_ANALYSIS_NODE_LOGS = Resource(
+    key="analysis-node-logs",
+    service="core",
+    schema_name="analysisNodeLog",
+    label="analysis-node-log",
+    fields=(
+        _id(),
+        _ro("error", "bool", nullable=False, default=False),
+        _ro("errorCode"),
+        Field("status", create="req", update=True, nullable=False),
+        Field("statusMessage", create="opt", update=True),
+        *_timestamps(),
+        _fk("analysisId"),
+        _ro("analysisRealmId", "uuid"),
+        _fk("nodeId"),
+        _ro("nodeRealmId", "uuid"),
+    ),
+    filters=("error", "status", "analysisId", "nodeId"),
+    sorts=("status", "createdAt", "updatedAt"),
+    relations=(Relation("analysis", "analyses", "analysisId"), Relation("node", "nodes", "nodeId")),
+    includes=("analysis", "node"),
+    gens=LEGACY,
+    views={Generation.LEGACY: {"create": View(expand=("analysis", "node"))}},
+    legacy_meta_total_only=True,
+)
+
+# Telemetry-backed logs of current Hubs: not CRUD tables, declared for their query
+# vocabulary only.
 ANALYSIS_LOGS = Resource(
     key="analysis-logs",
     service="core",
@@ -1304,6 +1405,9 @@ RESOURCES: tuple[Resource, ...] = (
     ANALYSIS_BUCKETS,
     ANALYSIS_BUCKET_FILES,
     ANALYSIS_NODE_EVENTS,
+    ANALYSIS_PERMISSIONS,
+    LEGACY_ANALYSIS_LOGS,
+    LEGACY_ANALYSIS_NODE_LOGS,
     MASTER_IMAGES,
     MASTER_IMAGE_GROUPS,
     MASTER_IMAGE_EVENT_LOGS,
@@ -1315,7 +1419,9 @@ RESOURCES: tuple[Resource, ...] = (
 
 LOG_RESOURCES: tuple[Resource, ...] = (ANALYSIS_LOGS, ANALYSIS_NODE_LOGS)
 
-_BY_KEY = {res.key: res for res in RESOURCES + LOG_RESOURCES}
+# The store tables win over the query vocabularies of the same key: ``analysis-logs`` and
+# ``analysis-node-logs`` are tables on legacy Hubs (current Hubs keep their lines apart).
+_BY_KEY = {res.key: res for res in LOG_RESOURCES + RESOURCES}
 
 
 def resource(key: str) -> Resource:

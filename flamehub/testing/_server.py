@@ -151,21 +151,22 @@ def build_url_map(generation: Generation) -> Map:
         add(f"/{service}/", ["GET"], actions.hub_status, service, "none")
     add("/core/analyses/<key>/command", ["POST"], actions.analysis_command, "core", "login")
     add("/core/master-images/command", ["POST"], actions.master_image_command, "core", "login")
-    add(
-        "/core/analysis-logs",
-        ["GET", "DELETE"],
-        partial(actions.logs, kind="analysis"),
-        "core",
-        "login",
-    )
-    add(
-        "/core/analysis-node-logs",
-        ["GET", "DELETE"],
-        partial(actions.logs, kind="analysisNode"),
-        "core",
-        "login",
-    )
-    add("/core/analysis-node-logs", ["POST"], actions.create_node_log, "core", "login")
+    if current:  # legacy Hubs keep their logs as records (CRUD routes below)
+        add(
+            "/core/analysis-logs",
+            ["GET", "DELETE"],
+            partial(actions.logs, kind="analysis"),
+            "core",
+            "login",
+        )
+        add(
+            "/core/analysis-node-logs",
+            ["GET", "DELETE"],
+            partial(actions.logs, kind="analysisNode"),
+            "core",
+            "login",
+        )
+        add("/core/analysis-node-logs", ["POST"], actions.create_node_log, "core", "login")
     add(
         "/core/services/<service_id>/command",
         ["POST"],

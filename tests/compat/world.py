@@ -76,6 +76,17 @@ class World:
         return self.core.create_analysis(self.project, name=self.unique("analysis"))
 
     @functools.cached_property
+    def analysis_node(self) -> Any:
+        return self.core.create_analysis_node(
+            analysis_id=self.analysis, node_id=self.project_node.node_id
+        )
+
+    @functools.cached_property
+    def held_permission(self) -> Any:
+        """A permission the admin holds: a Hub grants an analysis only what the caller owns."""
+        return self.auth.find_permissions(filter={"name": "analysis_self_storage_use"})[0]
+
+    @functools.cached_property
     def bucket(self) -> Any:
         return self.storage.create_bucket(self.unique("bucket"))
 
@@ -124,13 +135,11 @@ CREATE: dict[str, Callable[[World], dict[str, Any]]] = {
         "analysis_id": w.analysis,
     },
     "AnalysisBucketFile": lambda w: _analysis_bucket_file(w),
-    "AnalysisPermission": lambda w: {"analysis_id": w.analysis, "permission_id": w.permission},
-    "AnalysisNodeLog": lambda w: {
+    "AnalysisPermission": lambda w: {
         "analysis_id": w.analysis,
-        "node_id": w.node,
-        "level": "info",
-        "message": "hello from the node",
+        "permission_id": w.held_permission,
     },
+    "AnalysisNodeLog": lambda w: _node_log_values(w),
     "Bucket": lambda w: {"name": w.unique("bucket")},
 }
 
@@ -180,4 +189,36 @@ SEED: dict[str, Callable[[World], Any]] = {
     "AnalysisBucketFile": lambda w: w.storage.upload_to_bucket(
         w.analysis_bucket.bucket_id, {"file_name": "seeded.py", "content": b"1"}
     ),
+    # the Hub logs every analysis command it has carried out
+    "AnalysisLog": lambda w: w.core.send_analysis_command(
+        w.analysis, "storageCheck" if w.current else "spinUp"
+    ),
+    "AnalysisNodeLog": lambda w: _post_node_log(w),
+    # the Hub logs the events of a master-image synchronisation (legacy Hubs)
+    "MasterImageEventLog": lambda w: w.core.sync_master_images(),
+    # the Hub records an event (through its telemetry service) for a new analysis-node
+    "AnalysisNodeEvent": lambda w: w.analysis_node,
 }
+
+
+def _node_log_values(w: World) -> dict[str, Any]:
+    """A log line (current Hubs) or a status record of a node's analysis (legacy Hubs)."""
+    if w.current:
+        return {
+            "analysis_id": w.analysis,
+            "node_id": w.node,
+            "level": "info",
+            "message": "hello from the node",
+        }
+    link = w.analysis_node  # a legacy Hub takes records of analysis-nodes only
+    return {
+        "analysis_id": link.analysis_id,
+        "node_id": link.node_id,
+        "status": "started",
+        "status_message": "the node started the analysis",
+    }
+
+
+def _post_node_log(w: World) -> Any:
+    """A node posts a log line (current Hubs) or a status record (legacy Hubs)."""
+    return w.core.create_analysis_node_log(**_node_log_values(w))
