@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import functools
 import json as jsonlib
 import logging
+import re
 import time
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
@@ -31,6 +33,7 @@ from urllib.parse import urlencode
 
 import attrs
 import requests
+import urllib3
 
 from . import errors
 from ._version import __version__
@@ -55,6 +58,13 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 _MAYBE_TOKEN_REJECTION = frozenset({400, 401, 500})
 #: Bodiless methods sent straight to the session's adapter (see ``Transport._request``).
 _FAST_METHODS = frozenset({"GET", "HEAD", "DELETE"})
+#: An absolute URL that ``PreparedRequest.prepare_url`` would leave exactly as it is:
+#: http(s), a lower-case ASCII host, an optional port, a path of unreserved characters,
+#: sub-delimiters, ``:``, ``@`` and ``/`` (no ``%``, no query, no fragment), and no
+#: segment starting with a dot (requests resolves ``.`` and ``..`` segments).
+_PLAIN_URL = re.compile(
+    r"https?://[a-z0-9.-]+(?::[0-9]{1,5})?(?!.*/\.)/[A-Za-z0-9._~!$&'()*+,;=:@/-]*"
+)
 #: The User-Agent header flamehub sends.
 USER_AGENT = f"flamehub/{__version__} python-requests/{requests.__version__}"
 
@@ -178,9 +188,16 @@ class Transport:
         self._sleep = time.sleep
         #: ``merge_environment_settings`` per scheme://host:port (see :meth:`_request`).
         self._origin_settings: dict[str, dict[str, Any]] = {}
+        #: Whether reads of an origin go straight to its pool (see :meth:`_poolable`).
+        self._origin_poolable: dict[str, bool] = {}
+        #: The urllib3 connection pool per origin (see :meth:`_send_pooled`).
+        self._pools: dict[str, Any] = {}
 
     def close(self) -> None:
         """Close the pooled connections."""
+        pools, self._pools = self._pools, {}
+        for pool in pools.values():
+            pool.close()
         self.session.close()
 
     def send(
@@ -362,20 +379,32 @@ class Transport:
             )
         else:  # prepare() without an empty cookie jar's header pass
             prepared.prepare_method(method)
-            prepared.prepare_url(url, _encode_query(params))
+            query = _encode_query(params)
+            if _PLAIN_URL.fullmatch(url):  # what prepare_url would make of it, as is
+                prepared.url = f"{url}?{query}" if query else url
+            else:
+                prepared.prepare_url(url, query)
             prepared.prepare_headers(merged)
             prepared.prepare_body(None, None)
             prepared.prepare_auth(auth, url)
             prepared.prepare_hooks(None)
         started = time.perf_counter()
-        response = session.get_adapter(url).send(
-            prepared,
-            stream=stream,
-            timeout=timeout,
-            verify=settings["verify"],
-            cert=settings["cert"],
-            proxies=settings["proxies"],
-        )
+        adapter = session.get_adapter(url)
+        if (
+            method != "DELETE"
+            and isinstance(adapter, requests.adapters.HTTPAdapter)
+            and self._poolable(origin, url, adapter, settings)
+        ):
+            response = self._send_pooled(adapter, prepared, origin, settings, timeout, stream)
+        else:
+            response = adapter.send(
+                prepared,
+                stream=stream,
+                timeout=timeout,
+                verify=settings["verify"],
+                cert=settings["cert"],
+                proxies=settings["proxies"],
+            )
         response.elapsed = datetime.timedelta(seconds=time.perf_counter() - started)
         if "Set-Cookie" in response.headers:
             requests.cookies.extract_cookies_to_jar(session.cookies, prepared, response.raw)
@@ -386,6 +415,87 @@ class Transport:
             )
         if not stream:
             _ = response.content
+        return response
+
+    def _poolable(self, origin: str, url: str, adapter: Any, settings: dict[str, Any]) -> bool:
+        """Whether a read of ``origin`` may go straight to its urllib3 connection pool.
+
+        Only through requests' own :class:`~requests.adapters.HTTPAdapter` with its own
+        ``send`` (a custom or subclassed adapter, and mocking libraries such as
+        ``responses`` that patch ``HTTPAdapter.send``, keep ``send`` in the path), and
+        only when no proxy applies.
+        """
+        send = type(adapter).send
+        if (
+            getattr(send, "__qualname__", None) != "HTTPAdapter.send"
+            or getattr(send, "__module__", None) != "requests.adapters"
+        ):
+            return False
+        allowed = self._origin_poolable.get(origin)
+        if allowed is None:
+            allowed = type(adapter) is requests.adapters.HTTPAdapter and not (
+                requests.utils.select_proxy(url, settings["proxies"])
+            )
+            self._origin_poolable[origin] = allowed
+        return allowed
+
+    def _send_pooled(
+        self,
+        adapter: requests.adapters.HTTPAdapter,
+        prepared: requests.PreparedRequest,
+        origin: str,
+        settings: dict[str, Any],
+        timeout: Timeout,
+        stream: bool,
+    ) -> requests.Response:
+        """What ``adapter.send`` does for a bodiless read, with the pool looked up once.
+
+        ``HTTPAdapter.send`` finds the connection pool of the URL (parsing it twice and
+        checking the CA bundle path on disk), re-applies the TLS settings to it, and
+        only then calls ``urlopen``; the pool and its TLS settings depend only on the
+        origin and the transport's ``verify``/``cert``, so they are resolved once per
+        origin here (again once that pool has been closed). The pool stays this
+        transport's until :meth:`close`, also if the pool manager drops it to make room
+        for other hosts (the Hub's services are at most three origins).
+        Errors become the same requests exceptions ``HTTPAdapter.send`` raises.
+        """
+        pool = self._pools.get(origin)
+        if pool is None or pool.pool is None:
+            verify, cert = settings["verify"], settings["cert"]
+            pool = adapter.get_connection_with_tls_context(
+                prepared, verify, proxies=settings["proxies"], cert=cert
+            )
+            adapter.cert_verify(pool, prepared.url or origin, verify, cert)
+            self._pools[origin] = pool
+        try:
+            raw = pool.urlopen(
+                method=prepared.method or "GET",
+                url=prepared.path_url,
+                body=None,
+                headers=prepared.headers,  # type: ignore[arg-type]  # str values here
+                redirect=False,
+                assert_same_host=False,
+                preload_content=False,
+                decode_content=False,
+                retries=adapter.max_retries,
+                timeout=_pool_timeout(timeout),
+            )
+        except Exception as error:
+            raise _as_requests_error(error, prepared) from error
+        if "Set-Cookie" in raw.headers:
+            return adapter.build_response(prepared, raw)
+        # adapter.build_response without its cookie-jar pass (there is no cookie)
+        response = requests.Response()
+        response.status_code = raw.status
+        response.headers = requests.structures.CaseInsensitiveDict(raw.headers)
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        response.raw = raw
+        response.reason = raw.reason  # type: ignore[assignment]  # as build_response does
+        response.url = prepared.url or ""
+        response.request = prepared
+        response.connection = adapter
+        if not stream:
+            _read_whole_body(response, raw, prepared)
         return response
 
     def _full_request(
@@ -500,6 +610,65 @@ def error_from_response(response: requests.Response) -> errors.HubAPIError:
         method=method,
         url=url,
     )
+
+
+@functools.lru_cache(maxsize=32)
+def _pool_timeout(timeout: Timeout) -> urllib3.Timeout:
+    """The urllib3 timeout of a ``(connect, read)`` pair or a single number."""
+    if isinstance(timeout, tuple):
+        connect, read = timeout
+        return urllib3.Timeout(connect=connect, read=read)
+    return urllib3.Timeout(connect=timeout, read=timeout)
+
+
+def _read_whole_body(
+    response: requests.Response, raw: Any, prepared: requests.PreparedRequest
+) -> None:
+    """``response.content`` in one read instead of 10 kB chunks through a generator.
+
+    Sets the same private attributes ``Response.content`` sets (``_content``,
+    ``_content_consumed``), and raises the same exceptions for a broken body.
+    """
+    exc = requests.exceptions
+    u3 = urllib3.exceptions
+    try:
+        body = raw.read(decode_content=True)
+    except u3.ProtocolError as error:
+        raise exc.ChunkedEncodingError(error) from error
+    except u3.DecodeError as error:
+        raise exc.ContentDecodingError(error) from error
+    except u3.ReadTimeoutError as error:
+        raise exc.ConnectionError(error) from error
+    except u3.SSLError as error:
+        raise exc.SSLError(error) from error
+    response._content = body or b""
+    response._content_consumed = True
+
+
+def _as_requests_error(error: Exception, prepared: requests.PreparedRequest) -> Exception:
+    """The requests exception ``HTTPAdapter.send`` raises for a urllib3 ``urlopen`` error."""
+    exc = requests.exceptions
+    u3 = urllib3.exceptions
+    if isinstance(error, u3.MaxRetryError):
+        reason = error.reason
+        if isinstance(reason, u3.ConnectTimeoutError) and not isinstance(
+            reason, u3.NewConnectionError
+        ):
+            return exc.ConnectTimeout(error, request=prepared)
+        if isinstance(reason, u3.ResponseError):
+            return exc.RetryError(error, request=prepared)
+        if isinstance(reason, u3.SSLError):
+            return exc.SSLError(error, request=prepared)
+        return exc.ConnectionError(error, request=prepared)
+    if isinstance(error, u3.SSLError):
+        return exc.SSLError(error, request=prepared)
+    if isinstance(error, u3.ReadTimeoutError):
+        return exc.ReadTimeout(error, request=prepared)
+    if isinstance(error, u3.InvalidHeader):
+        return exc.InvalidHeader(error, request=prepared)
+    if isinstance(error, (u3.ProtocolError, u3.ClosedPoolError, OSError)):
+        return exc.ConnectionError(error, request=prepared)
+    return error
 
 
 def _encode_query(params: Any) -> Any:
