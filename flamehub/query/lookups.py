@@ -177,6 +177,10 @@ def _encode_condition(
     if lookup == "exact" and value is None:
         condition = Condition(field, "isnull", True)
         lookup, value = "isnull", True
+    if lookup == "like" and spec.kind not in ("str", "enum"):
+        # checked before the translation: 'x' would otherwise become an exact match,
+        # which on an id or number field compares values, not text
+        raise QueryError(f"{model}.{field} is not a text field: like needs one")
     if lookup == "like" and dialect.rapiq2:
         condition = _translate_like(condition, model)
         lookup, value = condition.lookup, condition.value

@@ -433,6 +433,7 @@ def test_every_lookup_compiles_to_its_meaning_or_is_refused(version: str) -> Non
         ("name", "lt", datetime(2026, 1, 1, 0, 0, 0, 1500, tzinfo=timezone.utc), False),
         ("name", "exact", datetime(2026, 1, 1, 0, 0, 0, 1500, tzinfo=timezone.utc), False),
         ("id", "in", [], True),
+        ("client_id", "like", "E3E70682-C209-4CAC-629F-6FBED82C07CD", False),
     ],
 )
 def test_known_traps(version: str, field: str, lookup: str, value: Any, negate: bool) -> None:
