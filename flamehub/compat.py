@@ -416,6 +416,8 @@ class _HubServiceClient:
     default_url: ClassVar[str]
     #: The variable name used in the generated docstrings' examples.
     example_name: ClassVar[str]
+    #: The Hub this client sends through (shared when given as ``hub=``).
+    hub: Hub
 
     def __init__(
         self,
