@@ -928,8 +928,14 @@ _CLIENTS: dict[str, type[_HubServiceClient]] = {
 
 
 def _resources() -> list[type[Resource]]:
-    """Every declared resource (not the mixins and bases that registered themselves)."""
-    declared = [model for model in REGISTRY.values() if getattr(model, "Meta", None) is not None]
+    """Every resource flamehub declares (not mixins and bases, nor resources declared
+    elsewhere: an application's own subclasses register themselves too)."""
+    declared = [
+        model
+        for model in REGISTRY.values()
+        if getattr(model, "Meta", None) is not None
+        and model.__module__.startswith("flamehub.resources.")
+    ]
     return [model for model in declared if attrs.has(typing.cast(type, model))]
 
 

@@ -18,27 +18,12 @@ import responses
 from flamehub import Hub, QueryError, ServerError
 from flamehub.files import AnalysisFilesTimeout, UploadNotResent
 from flamehub.models import Bucket, BucketFile, Project
-from flamehub.resources.base import resource
 from flamehub.resources.core import Analysis, AnalysisBucket, AnalysisBucketFile
-from flamehub.resources.storage import (
-    AnalysisBucketFileTransferMixin,
-    AnalysisBucketTransferMixin,
-)
 from flamehub.testing import Fault, LocalHub
 from tests.conftest import CURRENT_VERSION, HUB_URL, make_hub
 from tests.files.conftest import hub_for
 
 UPLOAD_ROUTE = r"^/storage/buckets/[^/]+/upload$"
-
-
-@resource
-class TransferAnalysisBucket(AnalysisBucket, AnalysisBucketTransferMixin):
-    """core's AnalysisBucket with the transfer mixin (works whether core.py has it or not)."""
-
-
-@resource
-class TransferAnalysisBucketFile(AnalysisBucketFile, AnalysisBucketFileTransferMixin):
-    """core's AnalysisBucketFile with the transfer mixin."""
 
 
 def uploads_seen(local: LocalHub) -> int:
@@ -131,10 +116,10 @@ def test_unsaved_bucket_cannot_upload(hub: Hub) -> None:
 # -- analysis buckets ----------------------------------------------------------------------
 
 
-def code_bucket(hub: Hub) -> TransferAnalysisBucket:
+def code_bucket(hub: Hub) -> AnalysisBucket:
     project = Project.objects.using(hub).create(name=f"files-{uuid.uuid4().hex[:6]}")
     analysis = Analysis.objects.using(hub).create(project_id=project.id, name="files")
-    return TransferAnalysisBucket.objects.using(hub).get(analysis_id=analysis.id, type="CODE")
+    return AnalysisBucket.objects.using(hub).get(analysis_id=analysis.id, type="CODE")
 
 
 def test_analysis_bucket_upload_and_its_analysis_files(
@@ -151,7 +136,7 @@ def test_analysis_bucket_upload_and_its_analysis_files(
     # Without a list, it waits for every file of the storage bucket.
     assert code.wait_for_analysis_files(timeout=10, poll_interval=0.05) == entries
     # The analysis bucket files download their storage file (bucket_file_id / external_id).
-    rows = TransferAnalysisBucketFile.objects.using(hub).filter(analysis_id=code.analysis_id)
+    rows = AnalysisBucketFile.objects.using(hub).filter(analysis_id=code.analysis_id)
     by_name = {posixpath.basename(getattr(r, "path", None) or r.name): r for r in rows}
     target = by_name["helper.py"].download(to=f"{tmp_path}/entries/")
     assert target == tmp_path / "entries" / "helper.py"
@@ -181,7 +166,7 @@ def test_waiting_polls_until_core_lists_the_files(
     # (one matched by its storage file id, one - without that id - by its path).
     hub = make_hub(CURRENT_VERSION)
     analysis_id, bucket_id = uuid.uuid4(), uuid.uuid4()
-    code = TransferAnalysisBucket(id=uuid.uuid4(), bucket_id=bucket_id, analysis_id=analysis_id)
+    code = AnalysisBucket(id=uuid.uuid4(), bucket_id=bucket_id, analysis_id=analysis_id)
     main = BucketFile(id=uuid.uuid4(), path="main.py", bucket_id=bucket_id)
     helper = BucketFile(id=uuid.uuid4(), path="lib/helper.py", bucket_id=bucket_id)
 
