@@ -386,6 +386,12 @@ class Resource:
     )
     _meta_cache: ClassVar[ResourceMeta | None] = None
 
+    if TYPE_CHECKING:
+        # attrs makes the real keyword-only __init__ of each resource; type checkers do
+        # not see through @resource, so they get this signature (unknown names are
+        # refused at run time with the class's TypeError)
+        def __init__(self, **fields: Any) -> None: ...
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         qualname = cls.__qualname__
