@@ -35,8 +35,8 @@ from .. import errors, models  # noqa: F401 - models fill the resource registry
 from .._version import __version__
 from ..resources.base import REGISTRY, Resource, action_spec, meta_of
 from ..resources.storage import BucketFileTransferMixin, BucketTransferMixin
-from . import _config, _render, _values
-from ._completion import SHELLS, completion_script
+from . import _completion, _config, _render, _values
+from ._completion import COMPLETE_COMMAND, SHELLS, completion_script
 
 #: Exit status of a successful command.
 EXIT_OK = 0
@@ -65,19 +65,13 @@ class CommandError(errors.FlamehubError):
 # -- parser ---------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser that remembers the subcommands of each command (for completion)."""
-
-    verbs: dict[str, list[str]]
-
-
-def _connection_options() -> _Parser:
+def _connection_options() -> argparse.ArgumentParser:
     """Options every Hub command accepts, before or after its subcommand.
 
     Defaults are suppressed so that a subcommand's parser does not reset a value
     given before it.
     """
-    parent = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
+    parent = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     group = parent.add_argument_group("connection (flags > FLAMEHUB_* environment > config)")
     group.add_argument("--url", help="the Hub's base URL (FLAMEHUB_URL)")
     group.add_argument("--username", help="user name for a password login (FLAMEHUB_USERNAME)")
@@ -115,7 +109,7 @@ def _actions_of(owner: type) -> dict[str, str]:
     return found
 
 
-def build_parser() -> _Parser:
+def build_parser() -> argparse.ArgumentParser:
     """The ``flamehub`` argument parser, with one command per registered resource.
 
     Example::
@@ -123,7 +117,7 @@ def build_parser() -> _Parser:
         build_parser().parse_args(["node", "list", "--limit", "5"])
     """
     connection = _connection_options()
-    parser = _Parser(
+    parser = argparse.ArgumentParser(
         prog="flamehub",
         description="Work with a FLAME Hub from the shell.",
         parents=[connection],
@@ -131,7 +125,6 @@ def build_parser() -> _Parser:
     )
     parser.add_argument("--version", action="version", version=f"flamehub {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
-    verbs: dict[str, list[str]] = {}
 
     login = commands.add_parser(
         "login", parents=[connection], help="check credentials and store them (mode 0600)"
@@ -155,26 +148,22 @@ def build_parser() -> _Parser:
     completion = commands.add_parser("completion", help="print a shell completion script")
     completion.add_argument("shell", choices=SHELLS)
     completion.set_defaults(handler=_cmd_completion)
-    for name in ("login", "logout", "serve", "quickstart"):
-        verbs[name] = []
-    verbs["completion"] = list(SHELLS)
 
     for name, model in sorted(_resource_commands().items()):
-        verbs[name] = _add_resource(commands, connection, name, model)
-    parser.verbs = verbs
+        _add_resource(commands, connection, name, model)
     return parser
 
 
 def _add_resource(
     commands: Any, connection: argparse.ArgumentParser, name: str, model: type[Resource]
-) -> list[str]:
+) -> None:
     meta = meta_of(model)
     command = commands.add_parser(name, help=f"{meta.verbose_name_plural} ({meta.service} service)")
     sub = command.add_subparsers(dest="verb", metavar="<action>", required=True)
-    added: list[str] = []
+    added: set[str] = set()  # collection actions never shadow a subcommand above
 
     def leaf(verb: str, help_text: str) -> argparse.ArgumentParser:
-        added.append(verb)
+        added.add(verb)
         parser = sub.add_parser(verb, parents=[connection], help=help_text)
         parser.set_defaults(model=model)
         return parser
@@ -253,7 +242,6 @@ def _add_resource(
         downloading.add_argument("id", help="the file's id")
         downloading.add_argument("--to", default=".", help="a file or directory (default: .)")
         downloading.set_defaults(handler=_cmd_download)
-    return added
 
 
 # -- helpers --------------------------------------------------------------------------
@@ -516,15 +504,24 @@ def _cmd_quickstart(options: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_completion(options: argparse.Namespace, out: TextIO) -> int:
-    parser = build_parser()
-    options_list = [
-        option
-        for action in parser._actions
-        for option in action.option_strings
-        if option.startswith("--")
-    ]
-    out.write(completion_script(options.shell, parser.verbs, options_list))
+    out.write(completion_script(options.shell))
     return EXIT_OK
+
+
+def _stored_hub_version() -> str | None:
+    """``FLAMEHUB_HUB_VERSION`` or the stored ``hub_version`` (None if unset or unreadable)."""
+    try:
+        return _settings(argparse.Namespace()).hub_version
+    except (errors.FlamehubError, OSError):
+        return None
+
+
+def _cmd_complete(argv: Sequence[str], out: TextIO) -> int:
+    """The hidden ``flamehub __complete <shell> <cword> <words...>`` the scripts call.
+
+    Prints the candidates for ``words[cword]``, one a line; never contacts the Hub.
+    """
+    return _completion.run(build_parser(), argv, out, hub_version=_stored_hub_version())
 
 
 # -- entry point ----------------------------------------------------------------------
@@ -559,9 +556,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         main(["node", "list", "--limit", "3", "--json"])
     """
     out = sys.stdout if out is None else out
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == [COMPLETE_COMMAND]:
+        return _cmd_complete(argv[1:], out)
     parser = build_parser()
     try:
-        options = parser.parse_args(_join_dash_values(sys.argv[1:] if argv is None else argv))
+        options = parser.parse_args(_join_dash_values(argv))
     except SystemExit as exit_:
         return int(exit_.code) if isinstance(exit_.code, int) else EXIT_USAGE
     secrets = [getattr(options, name, None) for name in _config.SECRETS]

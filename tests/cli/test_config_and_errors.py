@@ -101,17 +101,22 @@ def test_usage_errors_exit_2(cli, argv: list[str]) -> None:
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh"])
-def test_completion_lists_every_resource(cli, shell: str) -> None:
+def test_completion_lists_every_resource(cli, config_home, shell: str) -> None:
+    # the script asks 'flamehub __complete' for candidates: every resource is a command there
     result = cli("completion", shell)
     assert result.code == 0
+    assert f"flamehub __complete {shell} " in result.out
+    if shell == "bash":
+        assert "complete -F _flamehub_complete flamehub" in result.out
+    else:
+        assert "compdef _flamehub flamehub" in result.out
     names = {meta_of(model).name for model in REGISTRY.values()}
     assert {"node", "project", "analysis-node"} <= names
-    for name in names:
-        assert f" {name}" in result.out
-    assert "complete -o default -F _flamehub_complete flamehub" in result.out
-    assert "analysis) COMPREPLY" in result.out and "build-start" in result.out
-    if shell == "zsh":
-        assert "bashcompinit" in result.out
+    commands = cli("__complete", shell, "1", "flamehub", "")
+    assert commands.code == 0
+    assert names <= set(commands.out.splitlines())
+    actions = cli("__complete", shell, "2", "flamehub", "analysis", "")
+    assert "build-start" in actions.out.splitlines()
 
 
 class _Terminal:
