@@ -197,7 +197,7 @@ def _pk(model: type[Resource], obj_or_id: Any) -> Any:
 
 def _stub(model: type[M], obj_or_id: Any) -> M:
     """An unsaved ``model`` object carrying only the id, to call instance methods on."""
-    return model(id=_pk(model, obj_or_id))  # type: ignore[call-arg]
+    return model(id=_pk(model, obj_or_id))
 
 
 def _values(model: type[Resource], values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:

@@ -11,6 +11,9 @@ import flamehub
 from flamehub import Hub, TokenAuth
 from tests.replay.harness import Recording, Replayer
 
+#: The session-wide secret watch (see tests/_secret_watch.py): it appends its own last item.
+pytest_plugins = ["tests._secret_watch"]
+
 #: The base URL unit tests talk to (nothing listens there: ``responses`` answers).
 HUB_URL = "http://hub.test"
 #: Hub versions of the two generations, as recorded.
