@@ -442,8 +442,6 @@ def _install_flamehub(patches: _Patches) -> None:
 
     def watched_loader_for(self: Any, cls: type) -> Any:
         load = loader_for(self, cls)
-        if load is None:
-            return None
         if load not in watched_loaders:
 
             def watched_load(row: Any, hub: Any) -> Any:

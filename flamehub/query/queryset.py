@@ -782,47 +782,29 @@ class Manager(QuerySet[M]):
 
 def load(model: type[M], row: dict[str, Any], hub: Hub | None) -> M:
     """A ``model`` instance from a wire row of ``hub``'s generation, bound to ``hub``."""
-    dialect = hub.dialect if hub is not None else None
-    if dialect is None:
+    if hub is None:
         raise errors.ConfigurationError("loading a row needs the hub it came from")
-    converter = converter_for(dialect)
-    fast_load = converter.loader_for(model)
-    try:
-        if fast_load is not None:
-            instance = fast_load(row, hub)  # already marked as loaded from ``hub``
-        else:
-            instance = converter.structure(row, model)
-            instance._mark_loaded(hub)
-    except Exception as error:  # cattrs raises ExceptionGroups of many kinds
-        detail = _structure_error_detail(error)
-        raise errors.InvalidResponse(
-            f"could not read a {model.__name__} from the Hub's answer: {detail}",
-            body_preview=repr(row)[:200],
-        ) from error
-    for name in meta_of(model).relations:
-        _bind_relation(getattr(instance, name), hub)
-    return instance
+    return load_rows(model, [row], hub)[0]
 
 
 def load_rows(model: type[M], rows: list[dict[str, Any]], hub: Hub) -> list[M]:
-    """:func:`load` for a page of rows (the converter and the hook are looked up once)."""
-    converter = converter_for(hub.dialect)
-    fast_load = converter.loader_for(model)
-    structure = converter.converter.get_structure_hook(model)
+    """:func:`load` for a page of rows (the converter and its loader are looked up once)."""
+    load_row = converter_for(hub.dialect).loader_for(model)
     relations = tuple(meta_of(model).relations)
     instances = []
     for row in rows:
         try:
-            if fast_load is not None:
-                instance = fast_load(row, hub)
-            else:
-                instance = structure(row, model)
-                instance._mark_loaded(hub)
-        except Exception:
-            return [load(model, row, hub) for row in rows]  # the detailed InvalidResponse
+            instance = load_row(row, hub)  # marked as loaded from ``hub``
+        except Exception as error:  # cattrs raises ExceptionGroups of many kinds
+            detail = _structure_error_detail(error)
+            raise errors.InvalidResponse(
+                f"could not read a {model.__name__} from the Hub's answer: {detail}",
+                body_preview=repr(row)[:200],
+            ) from error
         for name in relations:
-            if getattr(instance, name) is not None:
-                _bind_relation(getattr(instance, name), hub)
+            related = getattr(instance, name)
+            if related is not None:  # (most rows embed nothing)
+                _bind_relation(related, hub)
         instances.append(instance)
     return instances
 

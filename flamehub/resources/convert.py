@@ -13,11 +13,11 @@ Example::
 
 from __future__ import annotations
 
-import copy
 import enum
 import types
 import typing
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Any
@@ -28,7 +28,7 @@ from cattrs.gen import make_dict_structure_fn, override
 
 from .. import errors
 from ..dialects import Dialect, Generation
-from .base import REGISTRY, Resource, meta_of
+from .base import REGISTRY, Resource, _snapshot, meta_of
 
 _fromisoformat = datetime.fromisoformat
 
@@ -256,20 +256,29 @@ class WireConverter:
             self._loaders[cls] = namespace["load"]
         return namespace["structure"]
 
-    def loader_for(self, cls: type[Resource]) -> Any:
-        """A fast ``load(row, hub)`` for ``cls``: a loaded instance, bound to ``hub``.
+    def loader_for(self, cls: type[Resource]) -> Callable[[dict[str, Any], Any], Any]:
+        """``load(row, hub)`` for ``cls``: an instance marked as loaded from ``hub``.
 
-        ``None`` when ``cls`` needs its ``__init__`` (validators, converters, custom
-        initialisation) or has a field the generator does not handle; callers then
-        structure and call ``_mark_loaded`` themselves.
+        The generated loader where :meth:`_fast_structure_fn` could make one; for a
+        class that needs its ``__init__`` (validators, converters, custom
+        initialisation), its structure function followed by ``_mark_loaded``.
 
         Example::
 
             load = converter_for(hub.dialect).loader_for(Node)
-            node = load(row, hub) if load else None
+            node = load(row, hub)
         """
-        self.converter.get_structure_hook(cls)  # builds the functions on first use
-        return self._loaders.get(cls)
+        structure = self.converter.get_structure_hook(cls)  # builds the loader on first use
+        loader = self._loaders.get(cls)
+        if loader is None:
+
+            def loader(row: dict[str, Any], hub: Any) -> Any:
+                instance = structure(row, cls)
+                instance._mark_loaded(hub)
+                return instance
+
+            self._loaders[cls] = loader
+        return loader
 
     def structure(self, data: dict[str, Any], cls: type[Resource]) -> Any:
         """A ``cls`` instance from a wire dict (unknown keys ignored)."""
@@ -335,10 +344,6 @@ def _can_skip_init(cls: type[Resource], meta: Any) -> bool:
     return all(f.init and f.validator is None and f.converter is None for f in fields) and set(
         meta.scalar_fields
     ) <= {f.name for f in fields}
-
-
-def _snapshot(value: Any) -> Any:
-    return copy.deepcopy(value) if isinstance(value, (list, dict)) else value
 
 
 @lru_cache(maxsize=16)

@@ -15,7 +15,7 @@ from flamehub import InvalidResponse
 from flamehub.dialects import Dialect
 from flamehub.models import Node
 from flamehub.query.queryset import load
-from flamehub.resources.base import REGISTRY, Resource, meta_of
+from flamehub.resources.base import REGISTRY, Resource, meta_of, resource
 from flamehub.resources.convert import _optional_of, converter_for, parse_datetime
 from tests.conftest import CURRENT_VERSION, LEGACY_VERSION, make_hub
 
@@ -118,7 +118,8 @@ def test_fast_loader_matches_structure_then_mark_loaded(name: str, version: str)
     converter = converter_for(dialect)
     hub = make_hub(version)
     fast_load = converter.loader_for(cls)
-    assert fast_load is not None, f"{name} has no generated loader"
+    # generated (not the structure-then-mark fallback)
+    assert converter._loaders[cls].__code__.co_filename.startswith("<flamehub structure"), name
     row = wire_row(cls, dialect)
     loaded = fast_load(row, hub)
     reference = converter.checked_structure[cls](row, cls)
@@ -151,3 +152,24 @@ def test_fast_loader_falls_back_to_the_checked_path_on_odd_rows() -> None:
     braced = uuid.uuid4()
     node = load_node({"id": "{" + braced.hex + "}", "hidden": "true"}, hub)
     assert node.id == braced and node.hidden is True and node.hub is hub
+
+
+def test_a_class_that_needs_its_init_is_structured_then_marked() -> None:
+    @resource
+    class CheckedNode(Node):
+        def __attrs_post_init__(self) -> None:  # custom initialisation: no generated loader
+            super().__attrs_post_init__()
+            object.__setattr__(self, "initialised", True)
+
+    try:
+        hub = make_hub(CURRENT_VERSION)
+        pk = uuid.uuid4()
+        converter = converter_for(hub.dialect)
+        load_row = converter.loader_for(CheckedNode)
+        assert not converter._loaders[CheckedNode].__code__.co_filename.startswith("<flamehub")
+        node = load_row({"id": str(pk), "name": "a"}, hub)
+        assert node.__dict__["initialised"] is True
+        assert node.id == pk and node.hub is hub and node.changed_fields() == {}
+        assert load(CheckedNode, {"id": str(pk)}, hub).__dict__["initialised"] is True
+    finally:
+        del REGISTRY["CheckedNode"]
