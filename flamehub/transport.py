@@ -28,7 +28,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeGuard, runtime_checkable
 from urllib.parse import urlencode
 
 import attrs
@@ -186,18 +186,15 @@ class Transport:
         self.retry = retry if retry is not None else RetryPolicy()
         self.verify = verify
         self._sleep = time.sleep
-        #: ``merge_environment_settings`` per scheme://host:port (see :meth:`_request`).
-        self._origin_settings: dict[str, dict[str, Any]] = {}
-        #: Whether reads of an origin go straight to its pool (see :meth:`_poolable`).
-        self._origin_poolable: dict[str, bool] = {}
-        #: The urllib3 connection pool per origin (see :meth:`_send_pooled`).
-        self._pools: dict[str, Any] = {}
+        #: What the fast path keeps per scheme://host:port (see :meth:`_request`).
+        self._origins: dict[str, _Origin] = {}
 
     def close(self) -> None:
         """Close the pooled connections."""
-        pools, self._pools = self._pools, {}
-        for pool in pools.values():
-            pool.close()
+        origins, self._origins = self._origins, {}
+        for state in origins.values():
+            if state.pool is not None:
+                state.pool.close()
         self.session.close()
 
     def send(
@@ -336,12 +333,14 @@ class Transport:
         """One ``session.request(...)``, without the per-request costs that cannot matter.
 
         An authenticated GET/HEAD/DELETE without a body on a plain :class:`requests.Session`
-        (no session hooks or params) is prepared here and handed to the mounted adapter:
-        this skips re-reading the proxy and CA-bundle environment variables on every
-        request (they are read once per origin, as httpx reads them once per client),
-        the hook dispatch and redirect handling (a redirect answer is sent again through
-        ``session.request``). Mounts, session headers, cookies, proxies and TLS settings
-        are honoured. Anything else goes through ``session.request`` unchanged.
+        (no session hooks or params) is prepared here and handed to the mounted adapter,
+        or for a GET/HEAD through requests' own adapter and no proxy straight to the
+        origin's connection pool (:meth:`_send_pooled`): this skips re-reading the proxy
+        and CA-bundle environment variables on every request (they are read once per
+        origin, as httpx reads them once per client), the hook dispatch and redirect
+        handling (a redirect answer is sent again through ``session.request``). Mounts,
+        session headers, cookies, proxies and TLS settings are honoured. Anything else
+        goes through ``session.request`` unchanged.
         """
         session = self.session
         if (
@@ -358,10 +357,12 @@ class Transport:
                 method, url, params, json, data, files, headers, auth, stream, timeout
             )
         origin = _origin(url)
-        settings = self._origin_settings.get(origin)
-        if settings is None:
+        state = self._origins.get(origin)
+        if state is None:
             settings = session.merge_environment_settings(url, {}, None, self.verify, None)
-            self._origin_settings[origin] = settings
+            proxied = bool(requests.utils.select_proxy(url, settings["proxies"]))
+            state = self._origins[origin] = _Origin(settings, proxied)
+        settings = state.settings
         merged = requests.structures.CaseInsensitiveDict(session.headers)
         if headers:
             merged.update(headers)
@@ -390,12 +391,8 @@ class Transport:
             prepared.prepare_hooks(None)
         started = time.perf_counter()
         adapter = session.get_adapter(url)
-        if (
-            method != "DELETE"
-            and isinstance(adapter, requests.adapters.HTTPAdapter)
-            and self._poolable(origin, url, adapter, settings)
-        ):
-            response = self._send_pooled(adapter, prepared, origin, settings, timeout, stream)
+        if method != "DELETE" and not state.proxied and _sends_itself(adapter):
+            response = self._send_pooled(adapter, prepared, state, timeout, stream)
         else:
             response = adapter.send(
                 prepared,
@@ -417,34 +414,11 @@ class Transport:
             _ = response.content
         return response
 
-    def _poolable(self, origin: str, url: str, adapter: Any, settings: dict[str, Any]) -> bool:
-        """Whether a read of ``origin`` may go straight to its urllib3 connection pool.
-
-        Only through requests' own :class:`~requests.adapters.HTTPAdapter` with its own
-        ``send`` (a custom or subclassed adapter, and mocking libraries such as
-        ``responses`` that patch ``HTTPAdapter.send``, keep ``send`` in the path), and
-        only when no proxy applies.
-        """
-        send = type(adapter).send
-        if (
-            getattr(send, "__qualname__", None) != "HTTPAdapter.send"
-            or getattr(send, "__module__", None) != "requests.adapters"
-        ):
-            return False
-        allowed = self._origin_poolable.get(origin)
-        if allowed is None:
-            allowed = type(adapter) is requests.adapters.HTTPAdapter and not (
-                requests.utils.select_proxy(url, settings["proxies"])
-            )
-            self._origin_poolable[origin] = allowed
-        return allowed
-
     def _send_pooled(
         self,
         adapter: requests.adapters.HTTPAdapter,
         prepared: requests.PreparedRequest,
-        origin: str,
-        settings: dict[str, Any],
+        state: _Origin,
         timeout: Timeout,
         stream: bool,
     ) -> requests.Response:
@@ -459,14 +433,15 @@ class Transport:
         for other hosts (the Hub's services are at most three origins).
         Errors become the same requests exceptions ``HTTPAdapter.send`` raises.
         """
-        pool = self._pools.get(origin)
+        pool = state.pool
         if pool is None or pool.pool is None:
+            settings = state.settings
             verify, cert = settings["verify"], settings["cert"]
             pool = adapter.get_connection_with_tls_context(
                 prepared, verify, proxies=settings["proxies"], cert=cert
             )
-            adapter.cert_verify(pool, prepared.url or origin, verify, cert)
-            self._pools[origin] = pool
+            adapter.cert_verify(pool, prepared.url or "", verify, cert)
+            state.pool = pool
         try:
             raw = pool.urlopen(
                 method=prepared.method or "GET",
@@ -609,6 +584,33 @@ def error_from_response(response: requests.Response) -> errors.HubAPIError:
         body=body,
         method=method,
         url=url,
+    )
+
+
+@attrs.define
+class _Origin:
+    """What the transport's fast path keeps per scheme://host:port, read once."""
+
+    #: ``session.merge_environment_settings``: ``verify``, ``cert``, ``proxies``.
+    settings: dict[str, Any]
+    #: Whether a proxy applies (then reads keep ``HTTPAdapter.send``).
+    proxied: bool
+    #: Its urllib3 connection pool, once a read went straight to it.
+    pool: urllib3.HTTPConnectionPool | None = None
+
+
+def _sends_itself(adapter: Any) -> TypeGuard[requests.adapters.HTTPAdapter]:
+    """Whether ``adapter`` is requests' own HTTPAdapter with its own ``send``.
+
+    A custom or subclassed adapter, and mocking libraries such as ``responses`` that
+    patch ``HTTPAdapter.send``, keep ``send`` in the path.
+    """
+    if type(adapter) is not requests.adapters.HTTPAdapter:
+        return False
+    send = type(adapter).send
+    return (
+        getattr(send, "__qualname__", None) == "HTTPAdapter.send"
+        and getattr(send, "__module__", None) == "requests.adapters"
     )
 
 

@@ -124,7 +124,8 @@ def test_a_pooled_read_matches_what_requests_returns(base: str, monkeypatch) -> 
     assert sent["Authorization"] == "Bearer t" and sent["User-Agent"].startswith("flamehub/")
     # the connection is reused: one pool per origin, looked up once
     transport.send("GET", url, auth=Bearer())
-    assert list(transport._pools) == [base] and len(used) == 2
+    assert list(transport._origins) == [base] and len(used) == 2
+    assert transport._origins[base].pool is not None
 
 
 def test_gzip_bodies_are_decoded(base: str, monkeypatch) -> None:
@@ -173,16 +174,18 @@ def test_a_refused_connection_is_a_transport_error() -> None:
 def test_a_closed_pool_is_replaced_and_close_releases_the_pools(base: str) -> None:
     transport = Transport()
     transport.send("GET", f"{base}/plain", auth=Bearer())
-    first = transport._pools[base]
+    first = transport._origins[base].pool
+    assert first is not None
     # a pool closed behind the transport's back (the session closed, or a pool manager
     # that closes the pools it drops) is not used again
     transport.session.get_adapter(base).poolmanager.clear()
     first.close()
     assert transport.send("GET", f"{base}/plain", auth=Bearer()).json() == BODY
-    second = transport._pools[base]
+    second = transport._origins[base].pool
+    assert second is not None
     assert second is not first and second.pool is not None
     transport.close()
-    assert transport._pools == {} and second.pool is None
+    assert transport._origins == {} and second.pool is None
 
 
 def test_deletes_proxies_and_patched_adapters_keep_adapter_send(base: str, monkeypatch) -> None:
@@ -194,16 +197,16 @@ def test_deletes_proxies_and_patched_adapters_keep_adapter_send(base: str, monke
         mock.add("GET", f"{base}/plain", json={"mocked": True})
         assert transport.send("GET", f"{base}/plain", auth=Bearer()).json() == {"mocked": True}
     assert used == []
-    proxied = Transport()
-    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    assert not proxied._poolable(
-        base,
-        f"{base}/plain",
-        proxied.session.get_adapter(base),
-        proxied.session.merge_environment_settings(f"{base}/plain", {}, None, True, None),
-    )
+    proxied = Transport(retry=RetryPolicy(total=0))
+    proxied_used = spy_pool(proxied, monkeypatch)
+    seen_before = len(Handler.seen)
+    with pytest.raises(errors.TransportError, match="Connection refused"):  # by the proxy
+        proxied.send("GET", f"{base}/plain", auth=Bearer())
+    assert proxied._origins[base].proxied and proxied_used == []
+    assert len(Handler.seen) == seen_before  # the server itself was never asked
 
 
 PATH_TEXT = st.text(
