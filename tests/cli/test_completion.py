@@ -19,6 +19,16 @@ from flamehub.resources.enums import NodeType
 
 #: How long a child process may take.
 TIMEOUT = 60
+#: The filter keys of Node.realm_id (an id: equality, lists, null and ranges; no text lookups).
+REALM_ID_KEYS = {
+    "realm_id=",
+    "realm_id__in=",
+    "realm_id__isnull=",
+    "realm_id__gt=",
+    "realm_id__gte=",
+    "realm_id__lt=",
+    "realm_id__lte=",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -112,15 +122,7 @@ def test_filter_offers_lookups_of_filterable_fields_only(cli) -> None:
     # text lookups need a text field, ranges no boolean
     assert "hidden__startswith=" not in offered and "hidden__gt=" not in offered
     assert "realm_id__startswith=" not in offered
-    assert set(complete(cli, "node", "list", "--exclude", "realm")) == {
-        "realm_id=",
-        "realm_id__in=",
-        "realm_id__isnull=",
-        "realm_id__gt=",
-        "realm_id__gte=",
-        "realm_id__lt=",
-        "realm_id__lte=",
-    }
+    assert set(complete(cli, "node", "list", "--exclude", "realm")) == REALM_ID_KEYS
 
 
 def test_filter_values_of_booleans(cli) -> None:
@@ -334,15 +336,7 @@ def test_bash_round_trip_through_the_installed_command(tmp_path: Path, cli) -> N
     assert "--filter" not in getting and "--limit" not in getting and "--include" in getting
     assert lines[2].split() == ["name__startswith="]
     # after '=' bash replaces only the part behind it: the candidates lose '--filter='
-    assert set(lines[3].split()) == {
-        "realm_id=",
-        "realm_id__in=",
-        "realm_id__isnull=",
-        "realm_id__gt=",
-        "realm_id__gte=",
-        "realm_id__lt=",
-        "realm_id__lte=",
-    }
+    assert set(lines[3].split()) == REALM_ID_KEYS
     assert lines[4].split() == ["true", "false"]
     assert lines[5].split() == ["buildStart", "buildCheck", "buildStop", "buildStatus"]
     assert lines[6].split() == ["data.csv"]
