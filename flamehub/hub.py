@@ -198,32 +198,34 @@ class Hub:
 
     def _detect_version(self) -> str:
         for service in ("core", "storage"):
-            if not self._urls.get(service):
-                continue
-            url = self.service_url(service)
-            response = self.transport.send("GET", url)
-            Transport.raise_for_status(response)
-            body = Transport.json(response)
-            if isinstance(body, dict) and body.get("version"):
-                logger.debug("detected Hub version %s from %s", body["version"], url)
-                return str(body["version"])
+            if self._urls.get(service):
+                version = self._version_at(self.service_url(service))
+                if version:
+                    return version
         # A Hub given only some service URLs (e.g. only auth, or a legacy storage whose
         # root answer has no version): ask the core service next to them.
         for url in self._sibling_core_urls():
             try:
-                response = self.transport.send("GET", url)
-                Transport.raise_for_status(response)
-                body = Transport.json(response)
+                version = self._version_at(url)
             except errors.FlamehubError as error:
                 logger.debug("no Hub version from sibling %s: %s", url, error)
                 continue
-            if isinstance(body, dict) and body.get("version"):
-                logger.debug("detected Hub version %s from sibling %s", body["version"], url)
-                return str(body["version"])
+            if version:
+                return version
         raise errors.ConfigurationError(
             "could not detect the Hub version: GET <core>/ gave no 'version'; pass "
             "hub_version='0.14.0' (or the Hub's real version) to Hub(...)"
         )
+
+    def _version_at(self, url: str) -> str | None:
+        """The ``version`` of a service's root answer (``GET <service>/``), if it has one."""
+        response = self.transport.send("GET", url)
+        Transport.raise_for_status(response)
+        body = Transport.json(response)
+        if isinstance(body, dict) and body.get("version"):
+            logger.debug("detected Hub version %s from %s", body["version"], url)
+            return str(body["version"])
+        return None
 
     def _sibling_core_urls(self) -> list[str]:
         """Core URLs next to the configured services, when no core URL was given."""
