@@ -192,6 +192,23 @@ class _GrantAuth(HubAuth):
         self._token: _Token | None = None
         self._clock: Callable[[], float] = time.monotonic
 
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The clock (seconds, ``time.monotonic`` by default) token lifetimes are measured on.
+
+        Replace it to test expiry and renewal without waiting.
+
+        Example::
+
+            auth = PasswordAuth("admin", "start123")
+            auth.clock = lambda: 1000.0   # a frozen clock: no token is renewed until it moves
+        """
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+
     def token(self) -> str:
         current = self._token
         if current is not None and current.access_valid(self._clock()):
