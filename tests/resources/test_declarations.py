@@ -35,16 +35,44 @@ def test_every_registered_resource_is_exported() -> None:
     assert {model.__name__ for model in RESOURCES} == library
 
 
+#: The ``Meta`` lists of field names, and whether the capability keeps only the names
+#: the generation has (``required_filters`` is kept as declared).
+NAME_LISTS = {"filters": True, "sorts": True, "fields": True, "required_filters": False}
+
+
+def declared_names(
+    model: type[Resource], generation: Generation, key: str
+) -> tuple[set[str], bool]:
+    """The names ``model.Meta`` gives ``key`` on ``generation``, read from the class itself,
+    and whether they come from the generation's own dict (``legacy = {...}``)."""
+    own = getattr(model.Meta, generation.value, None) or {}  # type: ignore[attr-defined]
+    if key in own:
+        return set(own[key]), True
+    return set(getattr(model.Meta, key, ())), False  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("model", RESOURCES, ids=lambda model: model.__name__)
 @pytest.mark.parametrize("generation", list(Generation), ids=lambda g: g.value)
 def test_declaration_builds(model: type[Resource], generation: Generation) -> None:
     meta = meta_of(model)
     caps = meta.capabilities(generation)
-    if generation in meta.generations:
-        assert caps.available
-    # whatever a generation allows to filter, sort or select exists on that generation
-    for name in caps.filters | caps.sorts | caps.fields:
-        assert meta.scalar_fields[name].exists_on(generation), f"{model.__name__}.{name}"
+    assert caps.available is (generation in meta.generations)
+    present = {name for name, spec in meta.scalar_fields.items() if spec.exists_on(generation)}
+    for key, kept_where_present in NAME_LISTS.items():
+        names, own = declared_names(model, generation, key)
+        # Before any intersection: a generation's own list names fields of that
+        # generation; a list for both may also name a field of only one of them.
+        known = present if own else set(meta.scalar_fields)
+        assert names <= known, f"{model.__name__}.Meta.{key} ({generation.value}): {names - known}"
+        capability = getattr(caps, key)
+        if key == "fields" and not names:
+            assert capability == present  # no list: every field of the generation
+        elif kept_where_present:
+            assert capability == names & present, f"{model.__name__}.{key}"
+        else:
+            assert capability == names, f"{model.__name__}.{key}"
+    includes, _own = declared_names(model, generation, "includes")
+    assert includes <= set(meta.relations) and caps.includes == includes
     assert caps.required_filters <= caps.filters
 
 
