@@ -185,6 +185,7 @@ def test_generated_methods_have_the_runtime_parameters(service: str) -> None:
 
 
 def test_hand_written_methods_have_the_runtime_parameters() -> None:
+    checked: set[str] = set()
     for client_class in CLIENTS.values():
         in_stub = declared(client_class.__name__)
         for klass in client_class.__mro__[:-1]:
@@ -197,6 +198,8 @@ def test_hand_written_methods_have_the_runtime_parameters() -> None:
                     continue
                 (function,) = in_stub[name] or []
                 assert stub_parameters(function) == runtime_parameters(value), name
+                checked.add(name)
+    assert {"__init__", "close", "__enter__", "__exit__"} <= checked  # the loop saw them
 
 
 def test_create_takes_the_positional_parameters_of_flame_hub_client() -> None:
