@@ -183,12 +183,14 @@ def names(meta: ResourceMeta) -> tuple[str, str]:
     return meta.name.replace("-", "_"), meta.verbose_name_plural.replace("-", "_")
 
 
+def refused(meta: ResourceMeta, generation: Generation, function: str) -> bool:
+    """Whether ``function`` of ``meta``'s client is in :data:`REFUSED` for ``generation``."""
+    return function in REFUSED[generation][meta.service]
+
+
 def can_create(resource: str, meta: ResourceMeta, generation: Generation) -> bool:
-    return (
-        resource in CREATE
-        and generation in meta.generations
-        and meta.allows("creatable", generation)
-    )
+    singular, _plural = names(meta)
+    return resource in CREATE and not refused(meta, generation, f"create_{singular}")
 
 
 def required_filter_values(world: World, meta: ResourceMeta, generation: Generation) -> dict:
@@ -292,7 +294,8 @@ def test_get_and_find_every_resource(resource: str, world: World, local: LocalHu
     generation = world.core.hub.generation
     client = client_of(world, meta)
     singular, plural = names(meta)
-    if generation not in meta.generations:
+    if refused(meta, generation, f"get_{plural}"):
+        assert refused(meta, generation, f"find_{plural}")
         with pytest.raises(flamehub.UnsupportedByHub):
             getattr(client, f"get_{plural}")()
         with pytest.raises(flamehub.UnsupportedByHub):
@@ -328,7 +331,7 @@ def test_get_and_find_every_resource(resource: str, world: World, local: LocalHu
 GETTABLE = [
     name
     for name in RESOURCES
-    if any(meta_of(REGISTRY[name]).allows("gettable", g) for g in Generation)
+    if f"get_{names(meta_of(REGISTRY[name]))[0]}" in GENERATED[meta_of(REGISTRY[name]).service]
 ]
 
 
@@ -340,7 +343,7 @@ def test_get_one_or_none(resource: str, world: World) -> None:
     client = client_of(world, meta)
     singular, _plural = names(meta)
     get_one = getattr(client, f"get_{singular}")
-    if generation not in meta.generations or not meta.allows("gettable", generation):
+    if refused(meta, generation, f"get_{singular}"):
         with pytest.raises(flamehub.UnsupportedByHub):
             get_one(uuid.uuid4())
         return
@@ -372,7 +375,7 @@ def test_create_update_delete(resource: str, world: World, session: Any) -> None
     client = client_of(world, meta)
     singular, plural = names(meta)
     create = getattr(client, f"create_{singular}")
-    if generation not in meta.generations or not meta.allows("creatable", generation):
+    if refused(meta, generation, f"create_{singular}"):
         with pytest.raises(flamehub.UnsupportedByHub):
             create(**CREATE[resource](world))
         return
@@ -398,7 +401,7 @@ def test_create_update_delete(resource: str, world: World, session: Any) -> None
     delete = getattr(client, f"delete_{singular}", None)
     if delete is None:
         return
-    if not meta.allows("deletable", generation):
+    if refused(meta, generation, f"delete_{singular}"):
         with pytest.raises(flamehub.UnsupportedByHub):
             delete(created)
         return
