@@ -49,7 +49,8 @@ def test_add_nodes_to_a_project(replayer: Replayer, recording: Recording) -> Non
     first = memberships[0]
     assert first.approval_status is ApprovalStatus.APPROVED
     assert isinstance(first.project, Project) and isinstance(first.node, Node)
-    assert first.project.node_count == 0 and memberships[1].project.node_count in (0, 1)
+    # both recordings: the project embedded in the second answer counts the first node
+    assert [m.project.node_count for m in memberships] == [0, 1]
 
 
 @BOTH
