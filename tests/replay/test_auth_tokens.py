@@ -43,7 +43,7 @@ def password_hub(
 ) -> tuple[Hub, PasswordAuth, Clock]:
     auth = PasswordAuth(username, SECRET, **kwargs)  # type: ignore[arg-type]
     clock = Clock()
-    auth._clock = clock
+    auth.clock = clock
     return Hub(HUB_URL, auth=auth, hub_version=version), auth, clock
 
 
