@@ -71,13 +71,15 @@ MAX_REDIRECTS = 5
 #: Methods whose redirects requests follows itself (it drops the token on another host).
 _REDIRECTABLE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: authup's token-verification messages (without the final dot) that current Hubs'
-#: core/storage answer as 500 ``internal_error`` (recordings of 0.14.0; hub-api.md §3.3).
+#: core/storage answer as 500 ``internal_error``.
 TOKEN_REJECTION_MESSAGES = frozenset(
     {
+        # recorded: hub-0.14.0/auth-01-token-password.json (a revoked session's token)
         "The JWT is not active",
-        "The JWT is invalid",
-        "The JWT is expired",
+        # recorded: hub-0.14.0/auth-04-unauthorized.json (a garbage token)
         "The token header could not be extracted",
+        # hub-api.md §3.3 (inferred from the Hub's source there, not recorded)
+        "The JWT is invalid",
         "Only Bearer tokens are accepted as authentication method",
     }
 )
@@ -561,13 +563,13 @@ class Transport:
         """``session.request`` (its body not read yet); a request that is not a plain
         read follows no redirect to another origin or to plain http (its body may carry
         a password, a client secret or data): see :func:`_redirect_target`."""
-        url = request.url
+        url, params = request.url, request.params
         follows = request.method in _REDIRECTABLE_METHODS
         for _ in range(MAX_REDIRECTS + 1):
             response = self.session.request(
                 request.method,
                 url,
-                params=request.params,
+                params=params,
                 json=request.json,
                 data=request.data,
                 files=request.files,
@@ -582,7 +584,7 @@ class Transport:
                 return response
             response.close()
             url = _redirect_target(request, response)
-            request.params = None  # the Location carries the query of the new URL
+            params = None  # the Location carries the query of the new URL
             timeout = _within_deadline(request)
         raise errors.TransportError(
             f"{request.method} {request.url}: more than {MAX_REDIRECTS} redirects",
@@ -764,10 +766,11 @@ def _classify(request: Request, error: OSError, attempts: int) -> tuple[bool, er
             method=method,
             url=url,
         )
-    if "CA" in str(error) or "certificate" in str(error).lower():
+    if "TLS" in str(error) and "invalid path" in str(error):  # requests' cert_verify
         return False, errors.ConfigurationError(
             f"{method} {url}: {error}. Point verify=... (or REQUESTS_CA_BUNDLE / "
-            "CURL_CA_BUNDLE) at an existing CA bundle file"
+            "CURL_CA_BUNDLE) at an existing CA bundle file, and a client certificate at "
+            "existing files"
         )
     return False, errors.TransportError(f"{method} {url} failed: {error}", method=method, url=url)
 
