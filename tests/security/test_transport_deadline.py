@@ -47,3 +47,28 @@ def test_a_dripping_answer_ends_at_the_deadline(authenticated: bool) -> None:
         hub.close()
     assert elapsed < DEADLINE + 1.5, elapsed
     assert caught.value.method == "GET" and caught.value.url == f"{server.url}/core/nodes"
+
+
+def _stall_before_headers(handler: BaseHTTPRequestHandler, seen: Seen) -> None:
+    time.sleep(4 * DEADLINE)  # well within the 10 s read timeout, far past the deadline
+    handler.send_response(200)
+    handler.send_header("Content-Length", "2")
+    handler.end_headers()
+    handler.wfile.write(b"{}")
+
+
+def test_an_answer_that_never_starts_ends_at_the_deadline_despite_retries() -> None:
+    with hostile_server(_stall_before_headers) as server:
+        hub = Hub(
+            server.url,
+            auth=TokenAuth("t"),
+            hub_version="0.14.0",
+            timeout=(2, 10),
+            deadline=DEADLINE,
+        )
+        started = time.monotonic()
+        with pytest.raises(HubTimeout):
+            hub.request("core", "GET", "nodes")
+        elapsed = time.monotonic() - started
+        hub.close()
+    assert elapsed < DEADLINE + 1.0, elapsed
