@@ -106,6 +106,11 @@ _SECRET_PAIR = re.compile(
 )
 
 
+#: A ``...secret...=value`` pair of a form-encoded body or query string.
+_SECRET_FORM_PAIR = re.compile(
+    r"(?P<key>(?<![A-Za-z0-9_])[A-Za-z_]*(?:" + _SECRET_WORDS + r")[A-Za-z_]*=)[^&\s\"']*",
+    re.IGNORECASE,
+)
 #: A key whose value is a credential (``password``, ``client_secret``, ``access_token`` ...).
 _SECRET_KEY = re.compile(_SECRET_WORDS, re.IGNORECASE)
 #: What may stand right before and after a secret for :func:`mask_secrets` to replace it.
@@ -145,12 +150,17 @@ def redact_preview(text: str) -> str:
     """``text`` with the values of secret-looking keys (``secret``, ``password``,
     ``access_token`` ...) replaced, so that a body preview never shows a credential.
 
+    Form-encoded pairs (``access_token=abc&...``) are covered too.
+
     Example::
 
         redact_preview('{"access_token": "abc", "id": 1}')
         # '{"access_token": "<hidden>", "id": 1}'
+        redact_preview("access_token=abc&expires_in=900")
+        # 'access_token=<hidden>&expires_in=900'
     """
-    return _SECRET_PAIR.sub(lambda match: match.group("key") + '"<hidden>"', text)
+    text = _SECRET_PAIR.sub(lambda match: match.group("key") + '"<hidden>"', text)
+    return _SECRET_FORM_PAIR.sub(lambda match: match.group("key") + "<hidden>", text)
 
 
 class HubAPIError(FlamehubError):

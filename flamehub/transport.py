@@ -870,7 +870,7 @@ def error_from_response(response: requests.Response) -> errors.HubAPIError:
     try:
         body = jsonlib.loads(response.content) if response.content else None
     except (ValueError, RecursionError):
-        body = _preview(response.content)
+        body = errors.redact_preview(_preview(response.content))
     code: str | None = None
     message = ""
     issues: list[dict[str, Any]] = []
