@@ -141,8 +141,9 @@ class Hub:
 
         Credentials are never sent to the public Hub by default: with credentials but
         no URL (neither a ``FLAMEHUB_*URL`` variable nor ``url=...``) it raises
-        :class:`~flamehub.errors.ConfigurationError`. For the public Hub say so, with
-        ``FLAMEHUB_URL`` or ``Hub(auth=...)``.
+        :class:`~flamehub.errors.ConfigurationError`. For the public Hub say so, with its
+        service URLs (``FLAMEHUB_AUTH_URL=https://auth.privateaim.dev/`` ...) or
+        ``Hub(auth=...)``.
 
         Example::
 

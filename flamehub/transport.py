@@ -83,6 +83,8 @@ TOKEN_REJECTION_MESSAGES = frozenset(
         "Only Bearer tokens are accepted as authentication method",
     }
 )
+#: Retried statuses of a gateway that may have passed the request on to the Hub.
+_GATEWAY_STATUSES = frozenset({502, 504})
 #: Statuses :func:`is_token_rejection` can accept (checked before the slow Protocol test).
 _MAYBE_TOKEN_REJECTION = frozenset({400, 401, 500})
 #: Bodiless methods sent straight to the session's adapter (see ``Transport._request``).
@@ -364,7 +366,7 @@ class Transport:
                 retryable, failure = _classify(request, exc, attempt)
                 if retryable and may_retry and attempt < self.retry.total:
                     attempt += 1
-                    uncertain = True
+                    uncertain = uncertain or _may_have_arrived(exc)
                     self._backoff(request, attempt, None, type(exc).__name__)
                     continue
                 raise failure from None
@@ -384,7 +386,7 @@ class Transport:
                 and attempt < self.retry.total
             ):
                 attempt += 1
-                uncertain = True
+                uncertain = uncertain or response.status_code in _GATEWAY_STATUSES
                 self._backoff(request, attempt, response, f"status {response.status_code}")
                 response.close()
                 continue
@@ -773,6 +775,16 @@ def _classify(request: Request, error: OSError, attempts: int) -> tuple[bool, er
             "existing files"
         )
     return False, errors.TransportError(f"{method} {url} failed: {error}", method=method, url=url)
+
+
+def _may_have_arrived(error: OSError) -> bool:
+    """Whether a failed attempt may have reached the Hub (and been carried out there):
+    not for a connection that was never made."""
+    if isinstance(error, requests.ConnectTimeout):
+        return False
+    reason = error.args[0] if error.args else None
+    reason = getattr(reason, "reason", reason)
+    return not isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
 def _within_deadline(request: Request) -> Timeout:

@@ -294,3 +294,27 @@ def test_limits_are_checked_when_the_hub_is_made() -> None:
 def test_responses_mocks_keep_working_with_the_bounded_read(rsps) -> None:
     rsps.add(responses.GET, NODES, json=PAGE)
     assert make_hub(CURRENT_VERSION).request("core", "GET", "nodes") == PAGE
+
+
+def test_a_delete_that_never_connected_and_then_meets_404_is_not_found(rsps) -> None:
+    url = f"{NODES}/{NODE_ID}"
+    rsps.add("DELETE", url, body=requests.ConnectTimeout("no connection was made"))
+    rsps.add("DELETE", url, status=404, json={"code": "entity_not_found", "message": "gone"})
+    with pytest.raises(NotFound):
+        make_hub(CURRENT_VERSION).send("core", "DELETE", f"nodes/{NODE_ID}")
+    assert len(rsps.calls) == 2
+
+
+@pytest.mark.parametrize(("status", "deleted"), [(502, True), (504, True), (503, False)])
+def test_a_delete_retried_after_a_gateway_error_and_then_404(
+    rsps, status: int, deleted: bool
+) -> None:
+    url = f"{NODES}/{NODE_ID}"
+    rsps.add("DELETE", url, status=status, json={})
+    rsps.add("DELETE", url, status=404, json={"code": "entity_not_found", "message": "gone"})
+    hub = make_hub(CURRENT_VERSION)
+    if deleted:
+        assert hub.send("core", "DELETE", f"nodes/{NODE_ID}").status_code == 204
+    else:  # the Hub's own 503: it did not act, so the row was not there
+        with pytest.raises(NotFound):
+            hub.send("core", "DELETE", f"nodes/{NODE_ID}")
