@@ -23,6 +23,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +50,8 @@ DEFAULT_TOKEN_LIFETIME = 300.0
 TOKEN_PATH = "token"
 
 _HIDDEN = "<hidden>"
+#: What a key of an answer must look like for an error message to name it.
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}\Z")
 
 
 @attrs.frozen(repr=False)
@@ -125,6 +128,7 @@ class HubAuth(requests.auth.AuthBase):
         """Attach to a Hub: its auth URL (unless one was given) and its transport."""
         if not self.base_url and base_url:
             self.base_url = _normalise_base(base_url)
+        self.close()  # a transport of its own from standalone use is not needed any more
         self._transport = transport
         self._dialect = dialect
         self._owns_transport = False
@@ -149,6 +153,29 @@ class HubAuth(requests.auth.AuthBase):
                 "it to a Hub, which supplies its auth URL"
             )
         return self.base_url + TOKEN_PATH
+
+    def close(self) -> None:
+        """Close the transport a standalone adapter opened for its token requests.
+
+        A Hub's adapter uses the Hub's transport, which :meth:`Hub.close` closes; this
+        closes only a transport of the adapter's own (used again, it opens a new one).
+
+        Example::
+
+            auth = ClientAuth(client_id, secret, base_url="https://auth.privateaim.dev")
+            with auth:
+                requests.get(url, auth=auth)
+        """
+        if self._owns_transport and self._transport is not None:
+            self._transport.close()
+            self._transport = None
+        self._owns_transport = False
+
+    def __enter__(self) -> HubAuth:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _get_transport(self) -> Transport:
         if self._transport is None:
@@ -260,14 +287,21 @@ class _GrantAuth(HubAuth):
         if response.status_code >= 400:
             failure = _authentication_error(response, grant)
             raise failure
-        payload = transport.json(response)
+        # The token endpoint's answer is never echoed: it may carry a token in any shape.
+        try:
+            payload = transport.json(response)
+        except errors.InvalidResponse:
+            payload = None
         if not isinstance(payload, dict) or not payload.get("access_token"):
             raise errors.InvalidResponse(
-                f"the token endpoint answered the {grant} grant without an access_token",
+                f"the token endpoint answered the {grant} grant without a JSON access_token "
+                f"(status {response.status_code}, "
+                f"{response.headers.get('Content-Type', 'no content type')}, "
+                f"{len(response.content)} bytes; not shown, it may carry a token)",
                 status_code=response.status_code,
                 method="POST",
                 url=url,
-                body_preview=", ".join(sorted(payload)) if isinstance(payload, dict) else "",
+                body_preview=_key_names(payload),
             )
         lifetime = _seconds(payload.get("expires_in"), DEFAULT_TOKEN_LIFETIME)
         refresh = payload.get("refresh_token") or None
@@ -292,16 +326,36 @@ def _seconds(value: Any, default: float | None) -> Any:
         return default
 
 
+def _key_names(payload: Any) -> str:
+    """The key names of a decoded answer (only names that look like field names)."""
+    if not isinstance(payload, dict):
+        return ""
+    return ", ".join(sorted(k for k in payload if isinstance(k, str) and _FIELD_NAME.match(k)))
+
+
 def _authentication_error(response: requests.Response, grant: str) -> errors.AuthenticationError:
+    """The refusal of a grant, with the server's code and message but nothing of an odd
+    body (a non-JSON answer or token-looking keys are not carried along)."""
     from .transport import error_from_response
 
     base = error_from_response(response)
+    if isinstance(base.body, dict):
+        body: Any = {
+            key: value for key, value in base.body.items() if not errors.is_secret_key(str(key))
+        }
+        message = base.message
+    else:
+        body = None
+        message = (
+            f"non-JSON answer ({response.headers.get('Content-Type', 'no content type')}, "
+            f"{len(response.content)} bytes; not shown, it may carry a token)"
+        )
     return errors.AuthenticationError(
         base.status_code,
         code=base.code,
-        message=f"{grant} grant refused: {base.message}",
+        message=f"{grant} grant refused: {message}",
         issues=base.issues,
-        body=base.body,
+        body=body,
         method=base.method,
         url=base.url,
     )

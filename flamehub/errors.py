@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 #: How many characters of an unexpected body an error message shows.
@@ -96,24 +96,71 @@ class InvalidResponse(FlamehubError):
         self.body_preview = redact_preview(body_preview)
 
 
+#: The words that make a body key a credential's key.
+_SECRET_WORDS = "secret|password|passwd|token"
 #: A ``"...secret...": "value"`` pair in JSON or Python repr text (the value may be cut off).
 _SECRET_PAIR = re.compile(
-    r"""(?P<key>(?P<q>['"])[A-Za-z_]*(?:secret|password|passwd|token)[A-Za-z_]*(?P=q)\s*:\s*)"""
+    r"""(?P<key>(?P<q>['"])[A-Za-z_]*(?:""" + _SECRET_WORDS + r""")[A-Za-z_]*(?P=q)\s*:\s*)"""
     r"""(?:'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?)""",
     re.IGNORECASE,
 )
+
+
+#: A ``...secret...=value`` pair of a form-encoded body or query string.
+_SECRET_FORM_PAIR = re.compile(
+    r"(?P<key>(?<![A-Za-z0-9_])[A-Za-z_]*(?:" + _SECRET_WORDS + r")[A-Za-z_]*=)[^&\s\"']*",
+    re.IGNORECASE,
+)
+#: A key whose value is a credential (``password``, ``client_secret``, ``access_token`` ...).
+_SECRET_KEY = re.compile(_SECRET_WORDS, re.IGNORECASE)
+#: What may stand right before and after a secret for :func:`mask_secrets` to replace it.
+_SECRET_EDGE = r"[A-Za-z0-9_]"
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether a body key names a credential (its value is never shown).
+
+    Example::
+
+        is_secret_key("refresh_token")   # True
+        is_secret_key("name")            # False
+    """
+    return bool(_SECRET_KEY.search(key))
+
+
+def mask_secrets(text: str, secrets: Iterable[str | None], mask: str = "***") -> str:
+    """``text`` with every whole occurrence of a secret replaced by ``mask``.
+
+    A secret is replaced where it stands as a token of its own, not where it is part
+    of a longer word: the password ``admin`` is masked in ``user admin:admin`` but
+    ``administrator`` stays readable.
+
+    Example::
+
+        mask_secrets("login admin/admin failed for administrator", ["admin"])
+        # 'login ***/*** failed for administrator'
+    """
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        pattern = rf"(?<!{_SECRET_EDGE}){re.escape(secret)}(?!{_SECRET_EDGE})"
+        text = re.sub(pattern, lambda _match: mask, text)
+    return text
 
 
 def redact_preview(text: str) -> str:
     """``text`` with the values of secret-looking keys (``secret``, ``password``,
     ``access_token`` ...) replaced, so that a body preview never shows a credential.
 
+    Form-encoded pairs (``access_token=abc&...``) are covered too.
+
     Example::
 
         redact_preview('{"access_token": "abc", "id": 1}')
         # '{"access_token": "<hidden>", "id": 1}'
+        redact_preview("access_token=abc&expires_in=900")
+        # 'access_token=<hidden>&expires_in=900'
     """
-    return _SECRET_PAIR.sub(lambda match: match.group("key") + '"<hidden>"', text)
+    text = _SECRET_PAIR.sub(lambda match: match.group("key") + '"<hidden>"', text)
+    return _SECRET_FORM_PAIR.sub(lambda match: match.group("key") + "<hidden>", text)
 
 
 class HubAPIError(FlamehubError):
@@ -174,10 +221,9 @@ class HubAPIError(FlamehubError):
         code = f" ({self.code})" if self.code else ""
         message = self.message or "no message"
         details = ""
-        paths = [_issue_path(issue) for issue in self.issues]
-        paths = [path for path in paths if path]
-        if paths:
-            details = f"; invalid: {', '.join(paths)}"
+        described = _describe_issues(self.issues)
+        if described:
+            details = f"; invalid: {', '.join(described)}"
         where = f" [{self.request_line}]" if self.request_line else ""
         return f"{self.status_code}{code}: {message}{details}{where}"
 
@@ -187,6 +233,37 @@ def _issue_path(issue: Mapping[str, Any]) -> str:
     if isinstance(path, list):
         return ".".join(str(part) for part in path)
     return str(path) if path else ""
+
+
+#: At most this many validation issues are spelled out in an error message ...
+MAX_ISSUES_SHOWN = 10
+#: ... each message cut to this many characters.
+ISSUE_MESSAGE_CHARS = 120
+
+
+def _describe_issues(issues: list[Any], depth: int = 0) -> list[str]:
+    """``name (Too small: expected string to have >=3 characters)`` per issue (current
+    Hubs' ``issues``, nested groups flattened) or ``name`` (legacy ``children``, which
+    carry no message; their ``received`` value is never shown: it may be a password)."""
+    described: list[str] = []
+    for issue in issues:
+        if not isinstance(issue, Mapping):
+            continue
+        nested = issue.get("issues")
+        if isinstance(nested, list) and nested and depth < 3:
+            described += _describe_issues(nested, depth + 1)
+            continue
+        path = _issue_path(issue)
+        message = issue.get("message")
+        if isinstance(message, str) and message.strip():
+            text = " ".join(message.split())[:ISSUE_MESSAGE_CHARS]
+            described.append(f"{path} ({text})" if path else text)
+        elif path:
+            described.append(path)
+    if depth == 0 and len(described) > MAX_ISSUES_SHOWN:
+        more = len(described) - MAX_ISSUES_SHOWN
+        described = [*described[:MAX_ISSUES_SHOWN], f"and {more} more (see error.issues)"]
+    return described
 
 
 #: Body keys :meth:`ErrorResponse.model_dump` leaves to its own fields.

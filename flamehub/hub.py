@@ -24,7 +24,7 @@ import requests
 from . import errors
 from .auth import ClientAuth, HubAuth, PasswordAuth, RobotAuth, TokenAuth
 from .dialects import Dialect, Generation
-from .transport import RetryPolicy, Timeout, Transport
+from .transport import DEFAULT_MAX_RESPONSE_BYTES, RetryPolicy, Timeout, Transport
 
 logger = logging.getLogger("flamehub.hub")
 
@@ -67,6 +67,11 @@ class Hub:
         retry: a :class:`~flamehub.transport.RetryPolicy`.
         session: a :class:`requests.Session` to use (proxies, CA bundles ...).
         verify: TLS verification (``True`` or a CA bundle path).
+        max_response_bytes: the largest answer body read into memory, counted
+            decoded (default :data:`~flamehub.transport.DEFAULT_MAX_RESPONSE_BYTES`,
+            32 MiB); streamed downloads are not limited by it.
+        deadline: seconds one request may take as a whole (retries and reading the
+            body included); ``None`` (the default) leaves only the per-read ``timeout``.
 
     Example::
 
@@ -87,6 +92,8 @@ class Hub:
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
         verify: bool | str = True,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        deadline: float | None = None,
     ) -> None:
         if url is None and not (auth_url or core_url or storage_url):
             defaults = (PUBLIC_AUTH_URL, PUBLIC_CORE_URL, PUBLIC_STORAGE_URL)
@@ -100,7 +107,14 @@ class Hub:
             service: _with_slash(explicit) if explicit else default
             for service, explicit, default in zip(SERVICES, given, defaults, strict=True)
         }
-        self.transport = Transport(session, timeout=timeout, retry=retry, verify=verify)
+        self.transport = Transport(
+            session,
+            timeout=timeout,
+            retry=retry,
+            verify=verify,
+            max_response_bytes=max_response_bytes,
+            deadline=deadline,
+        )
         self.auth = auth
         if auth is not None:
             auth.bind(
@@ -125,6 +139,12 @@ class Hub:
         ``FLAMEHUB_USERNAME``/``FLAMEHUB_PASSWORD``; ``FLAMEHUB_HUB_VERSION`` skips
         detection. Keyword arguments override what the environment says.
 
+        Credentials are never sent to the public Hub by default: with credentials but
+        no URL (neither a ``FLAMEHUB_*URL`` variable nor ``url=...``) it raises
+        :class:`~flamehub.errors.ConfigurationError`. For the public Hub say so, with its
+        service URLs (``FLAMEHUB_AUTH_URL=https://auth.privateaim.dev/`` ...) or
+        ``Hub(auth=...)``.
+
         Example::
 
             hub = Hub.from_env()       # FLAMEHUB_URL=http://localhost:3000 ...
@@ -139,6 +159,15 @@ class Hub:
             "auth": auth_from_env(env),
         }
         kwargs.update(overrides)
+        if kwargs.get("auth") is not None and not any(
+            kwargs.get(name) for name in ("url", "auth_url", "core_url", "storage_url")
+        ):
+            raise errors.ConfigurationError(
+                f"credentials are set ({type(kwargs['auth']).__name__}) but no Hub URL: set "
+                f"{ENV_URL} (or {ENV_AUTH_URL}/{ENV_CORE_URL}/{ENV_STORAGE_URL}). flamehub does "
+                "not send them to the public Hub unless a URL says so: for the public Hub set "
+                f"{ENV_AUTH_URL}={PUBLIC_AUTH_URL} and the others, or use Hub(auth=...)"
+            )
         return cls(**kwargs)
 
     # -- services ------------------------------------------------------------
@@ -301,7 +330,8 @@ class Hub:
     # -- lifecycle -----------------------------------------------------------
 
     def close(self) -> None:
-        """Close the pooled connections."""
+        """Close the pooled connections. This is final: later requests through this hub
+        raise :class:`~flamehub.errors.ConfigurationError` instead of reconnecting."""
         self.transport.close()
 
     def __enter__(self) -> Hub:

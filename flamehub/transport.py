@@ -6,10 +6,13 @@ Everything flamehub sends goes through :class:`Transport.send`. It
 - retries connection failures, timeouts and 502/503/504 answers with an
   exponential backoff, but only for idempotent methods (GET, HEAD, DELETE,
   OPTIONS): creates and updates are POSTs on the Hub and are never resent;
-- re-authenticates once and resends once when the Hub rejects the token
-  (401, ``invalid_token``, or the 500 "JWT is not active" of current Hubs);
+- re-authenticates once and resends once when the Hub provably rejected the token
+  before acting (:func:`is_token_rejection`);
 - turns error answers into :class:`~flamehub.errors.HubAPIError` subclasses
-  and non-JSON answers into :class:`~flamehub.errors.InvalidResponse`.
+  and non-JSON answers into :class:`~flamehub.errors.InvalidResponse`;
+- reads a non-streamed body up to ``max_response_bytes`` (decoded) and, with a
+  ``deadline``, no longer than the whole request may take;
+- never follows a redirect of a request with a body to another origin or to http.
 
 Example::
 
@@ -20,16 +23,20 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import email.utils
 import functools
 import json as jsonlib
 import logging
+import math
 import re
+import socket
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeGuard, runtime_checkable
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
 import attrs
 import requests
@@ -54,6 +61,30 @@ MAX_BACKOFF = 10.0
 RETRY_STATUSES = frozenset({502, 503, 504})
 #: Methods that are safe to resend.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+#: Largest decoded body of a non-streamed answer read into memory (a 50-row page is
+#: well under 1 MB); ``Hub(..., max_response_bytes=...)`` changes it.
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+#: Bytes read at a time when a body is read in pieces (encoded, unknown or large length).
+READ_CHUNK_BYTES = 64 * 1024
+#: Same-origin 307/308 redirects followed for a request with a body (or a DELETE).
+MAX_REDIRECTS = 5
+#: Methods whose redirects requests follows itself (it drops the token on another host).
+_REDIRECTABLE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: authup's token-verification messages (without the final dot) that current Hubs'
+#: core/storage answer as 500 ``internal_error``.
+TOKEN_REJECTION_MESSAGES = frozenset(
+    {
+        # recorded: hub-0.14.0/auth-01-token-password.json (a revoked session's token)
+        "The JWT is not active",
+        # recorded: hub-0.14.0/auth-04-unauthorized.json (a garbage token)
+        "The token header could not be extracted",
+        # hub-api.md §3.3 (inferred from the Hub's source there, not recorded)
+        "The JWT is invalid",
+        "Only Bearer tokens are accepted as authentication method",
+    }
+)
+#: Retried statuses of a gateway that may have passed the request on to the Hub.
+_GATEWAY_STATUSES = frozenset({502, 504})
 #: Statuses :func:`is_token_rejection` can accept (checked before the slow Protocol test).
 _MAYBE_TOKEN_REJECTION = frozenset({400, 401, 500})
 #: Bodiless methods sent straight to the session's adapter (see ``Transport._request``).
@@ -110,22 +141,29 @@ class RetryPolicy:
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date), or
+    ``None`` for a missing or unparsable value (then the normal backoff applies)."""
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        if parsed is None:
+        try:
+            seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, OverflowError):
             return None
-        return max(0.0, parsed.timestamp() - time.time())
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 def is_token_rejection(response: requests.Response) -> bool:
-    """Whether the Hub refused the request because of the bearer token itself.
+    """Whether the Hub refused the request because of the bearer token itself, before acting.
 
-    Covers 401, authup's 400 ``invalid_token`` and the 500 that current Hub
-    core/storage answer for an expired, revoked or malformed token.
+    Only the answers the Hub gives for that (``tests/recordings``, hub-api.md §3.3/§3.4):
+    any 401 (no identity: nothing was done), authup's 400 ``invalid_token`` (both
+    generations; legacy core too), and current core/storage's 500 ``internal_error``
+    whose message is one of authup's token-verification messages
+    (:data:`TOKEN_REJECTION_MESSAGES`). A 500 that merely mentions a token is a failure
+    of the Hub, not a rejection: it is not resent.
     """
     status = response.status_code
     if status == 401:
@@ -135,22 +173,71 @@ def is_token_rejection(response: requests.Response) -> bool:
     body = _peek_json(response)
     if not isinstance(body, dict):
         return False
-    code = str(body.get("code") or "")
-    if code == "invalid_token":
-        return True
-    message = str(body.get("message") or "")
+    code = body.get("code")
+    if status == 400:
+        return code == "invalid_token"
+    message = body.get("message")
     return (
-        status == 500
-        and code == "internal_error"
-        and ("JWT" in message or "token" in message.lower())
+        code == "internal_error"
+        and isinstance(message, str)
+        and message.strip().rstrip(".") in TOKEN_REJECTION_MESSAGES
     )
 
 
 def _peek_json(response: requests.Response) -> Any:
     try:
         return jsonlib.loads(response.content or b"null")
-    except (ValueError, requests.RequestException):
+    except (ValueError, RecursionError, requests.RequestException):
         return None
+
+
+@attrs.define(slots=True)
+class Request:
+    """One request as :meth:`Transport.send` sends it; every attempt reads it from here.
+
+    ``deadline`` is the :func:`time.monotonic` time by which the whole answer must be in
+    (``None``: no overall bound). The transport builds it; callers use :meth:`Transport.send`.
+
+    Example::
+
+        request = Request("GET", "http://localhost:3000/core/nodes", timeout=(3.05, 10))
+    """
+
+    method: str
+    url: str
+    params: Mapping[str, Any] | list[tuple[str, Any]] | None = None
+    json: Any = None
+    data: Any = None
+    files: Any = None
+    headers: Mapping[str, str] | None = None
+    auth: requests.auth.AuthBase | None = None
+    stream: bool = False
+    timeout: Timeout = (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT)
+    allow_retry: bool = True
+    deadline: float | None = None
+
+    @property
+    def has_body(self) -> bool:
+        """Whether the request carries a body (JSON, form data, files or a stream)."""
+        return self.json is not None or self.data is not None or self.files is not None
+
+    def replayable(self) -> bool:
+        """Whether the body can be sent a second time (not a one-shot iterator or file)."""
+        if self.files is not None:
+            return False
+        data = self.data
+        if data is None or isinstance(data, (bytes, str, Mapping, list, tuple)):
+            return True
+        # an iterable object that hands out a fresh iterator each time can be resent
+        return (
+            hasattr(data, "__iter__")
+            and not hasattr(data, "__next__")
+            and not hasattr(data, "read")
+        )
+
+    def remaining(self) -> float | None:
+        """Seconds left until the deadline (``None`` without one)."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
 
 
 class Transport:
@@ -162,10 +249,14 @@ class Transport:
         retry: the :class:`RetryPolicy`.
         verify: TLS verification, ``True`` or a CA bundle path. Never turn it off
             for a Hub reached over a network you do not control.
+        max_response_bytes: the largest answer body read into memory (decoded bytes;
+            streamed downloads are not limited), :data:`DEFAULT_MAX_RESPONSE_BYTES`.
+        deadline: seconds one request may take as a whole, retries and the reading of
+            the body included (``None``, the default: only the per-read ``timeout``).
 
     Example::
 
-        transport = Transport(timeout=(5, 30))
+        transport = Transport(timeout=(5, 30), deadline=120)
         transport.send("GET", "http://localhost:3000/core/")
     """
 
@@ -176,21 +267,37 @@ class Transport:
         timeout: Timeout | None = None,
         retry: RetryPolicy | None = None,
         verify: bool | str = True,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        deadline: float | None = None,
     ) -> None:
+        if max_response_bytes <= 0:
+            raise errors.ConfigurationError(
+                f"max_response_bytes must be a positive number of bytes, not {max_response_bytes!r}"
+            )
+        if deadline is not None and not deadline > 0:
+            raise errors.ConfigurationError(f"deadline must be positive seconds, not {deadline!r}")
         self.session = session if session is not None else requests.Session()
-        self.session.headers.setdefault("User-Agent", USER_AGENT)
         self.session.headers["User-Agent"] = USER_AGENT
         self.timeout: Timeout = (
             timeout if timeout is not None else (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT)
         )
         self.retry = retry if retry is not None else RetryPolicy()
         self.verify = verify
+        self.max_response_bytes = max_response_bytes
+        self.deadline = deadline
         self._sleep = time.sleep
+        self._closed = False
         #: What the fast path keeps per scheme://host:port (see :meth:`_request`).
         self._origins: dict[str, _Origin] = {}
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called (then every request is refused)."""
+        return self._closed
+
     def close(self) -> None:
-        """Close the pooled connections."""
+        """Close the pooled connections; the transport sends nothing afterwards."""
+        self._closed = True
         origins, self._origins = self._origins, {}
         for state in origins.values():
             if state.pool is not None:
@@ -216,70 +323,53 @@ class Transport:
 
         Error statuses are returned, not raised: call :meth:`raise_for_status`.
         Raises :class:`~flamehub.errors.TransportError` (or ``HubTimeout``) when
-        no answer arrived after the allowed retries.
+        no answer arrived after the allowed retries, :class:`~flamehub.errors.InvalidResponse`
+        when a body exceeds ``max_response_bytes``, and
+        :class:`~flamehub.errors.ConfigurationError` after :meth:`close`.
         """
         method = method.upper()
-        may_retry = allow_retry and self.retry.allows(method)
+        if self._closed:
+            raise errors.ConfigurationError(
+                f"{method} {url}: this Hub (its transport) was closed; create a new Hub "
+                "to send more requests"
+            )
+        return self._send(
+            Request(
+                method,
+                url,
+                params,
+                json,
+                data,
+                files,
+                headers,
+                auth,
+                stream,
+                timeout if timeout is not None else self.timeout,
+                allow_retry,
+                None if self.deadline is None else time.monotonic() + self.deadline,
+            )
+        )
+
+    def _send(self, request: Request) -> requests.Response:
+        """The retry loop: one attempt, then resend, re-authenticate or return."""
+        method, url = request.method, request.url
+        may_retry = request.allow_retry and self.retry.allows(method)
         attempt = 0
         renewed = False
-        effective_timeout = timeout if timeout is not None else self.timeout
+        #: an earlier attempt may have reached the Hub without its answer reaching us
+        uncertain = False
         while True:
             started = time.monotonic()
             try:
-                response = self._request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    data=data,
-                    files=files,
-                    headers=headers,
-                    auth=auth,
-                    stream=stream,
-                    timeout=effective_timeout,
-                )
-            except requests.Timeout as exc:
-                if may_retry and attempt < self.retry.total:
+                response = self._attempt(request)
+            except OSError as exc:  # requests.RequestException is an OSError too
+                retryable, failure = _classify(request, exc, attempt)
+                if retryable and may_retry and attempt < self.retry.total:
                     attempt += 1
-                    self._backoff(method, url, attempt, None, f"timeout ({exc.__class__.__name__})")
+                    uncertain = uncertain or _may_have_arrived(exc)
+                    self._backoff(request, attempt, None, type(exc).__name__)
                     continue
-                raise errors.HubTimeout(
-                    f"{method} {url} got no answer within {_describe_timeout(effective_timeout)}"
-                    + _retried(attempt),
-                    method=method,
-                    url=url,
-                ) from None
-            except requests.ConnectionError as exc:
-                if may_retry and attempt < self.retry.total:
-                    attempt += 1
-                    self._backoff(method, url, attempt, None, "connection error")
-                    continue
-                raise errors.TransportError(
-                    f"{method} {url} failed: {_connection_reason(exc)}" + _retried(attempt),
-                    method=method,
-                    url=url,
-                ) from None
-            except (
-                requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError,
-            ) as exc:
-                # the connection broke while the body was read (fewer bytes than announced)
-                if may_retry and attempt < self.retry.total:
-                    attempt += 1
-                    self._backoff(method, url, attempt, None, "incomplete answer")
-                    continue
-                raise errors.TransportError(
-                    f"{method} {url}: the answer was cut off or could not be decoded "
-                    f"({_connection_reason(exc)})" + _retried(attempt),
-                    method=method,
-                    url=url,
-                ) from None
-            except requests.RequestException as exc:
-                raise errors.TransportError(
-                    f"{method} {url} failed: {type(exc).__name__}: {_connection_reason(exc)}",
-                    method=method,
-                    url=url,
-                ) from None
+                raise failure from None
             logger.debug(
                 "%s %s -> %s (%.0f ms)",
                 method,
@@ -287,49 +377,56 @@ class Transport:
                 response.status_code,
                 (time.monotonic() - started) * 1000,
             )
-            if (
-                not renewed
-                and response.status_code in _MAYBE_TOKEN_REJECTION
-                and isinstance(auth, RenewableAuth)
-                and auth.can_renew
-                and is_token_rejection(response)
-            ):
+            if not renewed and self._renew_token(request, response):
                 renewed = True
-                used = response.request.headers.get("Authorization", "")
-                auth.invalidate(used.removeprefix("Bearer ").strip())
-                logger.info(
-                    "%s %s: token rejected (%s); re-authenticating once",
-                    method,
-                    url,
-                    response.status_code,
-                )
-                response.close()
                 continue
             if (
                 response.status_code in self.retry.statuses
                 and may_retry
-                and (attempt < self.retry.total)
+                and attempt < self.retry.total
             ):
                 attempt += 1
-                self._backoff(method, url, attempt, response, f"status {response.status_code}")
+                uncertain = uncertain or response.status_code in _GATEWAY_STATUSES
+                self._backoff(request, attempt, response, f"status {response.status_code}")
                 response.close()
                 continue
+            if uncertain and method == "DELETE" and response.status_code == 404:
+                logger.info("%s %s: 404 after a retry; the first attempt deleted it", method, url)
+                return _deleted(response)
             return response
 
-    def _request(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Any,
-        json: Any,
-        data: Any,
-        files: Any,
-        headers: Mapping[str, str] | None,
-        auth: requests.auth.AuthBase | None,
-        stream: bool,
-        timeout: Timeout,
-    ) -> requests.Response:
+    def _renew_token(self, request: Request, response: requests.Response) -> bool:
+        """Drop the rejected token when the Hub provably refused it; whether to resend."""
+        auth = request.auth
+        if not (
+            response.status_code in _MAYBE_TOKEN_REJECTION
+            and isinstance(auth, RenewableAuth)
+            and auth.can_renew
+            and request.replayable()
+            and is_token_rejection(response)
+        ):
+            return False
+        used = response.request.headers.get("Authorization", "")
+        auth.invalidate(used.removeprefix("Bearer ").strip())
+        logger.info(
+            "%s %s: token rejected (%s); re-authenticating once",
+            request.method,
+            request.url,
+            response.status_code,
+        )
+        response.close()
+        return True
+
+    def _attempt(self, request: Request) -> requests.Response:
+        """One attempt: send, refuse unsafe redirects, read a non-streamed body (bounded)."""
+        timeout = _within_deadline(request)
+        response = self._request(request, timeout)
+        if request.stream and response.status_code < 400:
+            return response
+        self._read_body(request, response)
+        return response
+
+    def _request(self, request: Request, timeout: Timeout) -> requests.Response:
         """One ``session.request(...)``, without the per-request costs that cannot matter.
 
         An authenticated GET/HEAD/DELETE without a body on a plain :class:`requests.Session`
@@ -340,22 +437,19 @@ class Transport:
         origin, as httpx reads them once per client), the hook dispatch and redirect
         handling (a redirect answer is sent again through ``session.request``). Mounts,
         session headers, cookies, proxies and TLS settings are honoured. Anything else
-        goes through ``session.request`` unchanged.
+        goes through ``session.request`` unchanged. The answer's body is not read yet.
         """
         session = self.session
+        method, url = request.method, request.url
         if (
-            auth is None
+            request.auth is None
             or method not in _FAST_METHODS
-            or json is not None
-            or data is not None
-            or files is not None
+            or request.has_body
             or type(session) is not requests.Session
             or session.params
             or any(session.hooks.values())
         ):
-            return self._full_request(
-                method, url, params, json, data, files, headers, auth, stream, timeout
-            )
+            return self._full_request(request, timeout)
         origin = _origin(url)
         state = self._origins.get(origin)
         if state is None:
@@ -364,39 +458,39 @@ class Transport:
             state = self._origins[origin] = _Origin(settings, proxied)
         settings = state.settings
         merged = requests.structures.CaseInsensitiveDict(session.headers)
-        if headers:
-            merged.update(headers)
+        if request.headers:
+            merged.update(request.headers)
             for key in [key for key, value in merged.items() if value is None]:
                 del merged[key]
         prepared = requests.PreparedRequest()
+        query = _encode_query(request.params)
         if len(session.cookies):
             prepared.prepare(
                 method=method,
                 url=url,
                 headers=merged,
-                params=_encode_query(params),
-                auth=auth,
+                params=query,
+                auth=request.auth,
                 cookies=session.cookies,
             )
         else:  # prepare() without an empty cookie jar's header pass
             prepared.prepare_method(method)
-            query = _encode_query(params)
             if _PLAIN_URL.fullmatch(url):  # what prepare_url would make of it, as is
                 prepared.url = f"{url}?{query}" if query else url
             else:
                 prepared.prepare_url(url, query)
             prepared.prepare_headers(merged)
             prepared.prepare_body(None, None)
-            prepared.prepare_auth(auth, url)
+            prepared.prepare_auth(request.auth, url)
             prepared.prepare_hooks(None)
         started = time.perf_counter()
         adapter = session.get_adapter(url)
         if method != "DELETE" and not state.proxied and _sends_itself(adapter):
-            response = self._send_pooled(adapter, prepared, state, timeout, stream)
+            response = self._send_pooled(adapter, prepared, state, timeout)
         else:
             response = adapter.send(
                 prepared,
-                stream=stream,
+                stream=True,
                 timeout=timeout,
                 verify=settings["verify"],
                 cert=settings["cert"],
@@ -407,11 +501,7 @@ class Transport:
             requests.cookies.extract_cookies_to_jar(session.cookies, prepared, response.raw)
         if response.is_redirect:
             response.close()
-            return self._full_request(
-                method, url, params, json, data, files, headers, auth, stream, timeout
-            )
-        if not stream:
-            _ = response.content
+            return self._full_request(request, timeout)
         return response
 
     def _send_pooled(
@@ -420,7 +510,6 @@ class Transport:
         prepared: requests.PreparedRequest,
         state: _Origin,
         timeout: Timeout,
-        stream: bool,
     ) -> requests.Response:
         """What ``adapter.send`` does for a bodiless read, with the pool looked up once.
 
@@ -428,7 +517,8 @@ class Transport:
         checking the CA bundle path on disk), re-applies the TLS settings to it, and
         only then calls ``urlopen``; the pool and its TLS settings depend only on the
         origin and the transport's ``verify``/``cert``, so they are resolved once per
-        origin here (again once that pool has been closed). The pool stays this
+        origin here (again once that pool has been closed), through requests' public
+        ``get_connection_with_tls_context`` and ``cert_verify``. The pool stays this
         transport's until :meth:`close`, also if the pool manager drops it to make room
         for other hosts (the Hub's services are at most three origins).
         Errors become the same requests exceptions ``HTTPAdapter.send`` raises.
@@ -469,50 +559,120 @@ class Transport:
         response.url = prepared.url or ""
         response.request = prepared
         response.connection = adapter
-        if not stream:
-            _read_whole_body(response, raw, prepared)
         return response
 
-    def _full_request(
-        self,
-        method: str,
-        url: str,
-        params: Any,
-        json: Any,
-        data: Any,
-        files: Any,
-        headers: Mapping[str, str] | None,
-        auth: requests.auth.AuthBase | None,
-        stream: bool,
-        timeout: Timeout,
-    ) -> requests.Response:
-        return self.session.request(
-            method,
-            url,
-            params=params,
-            json=json,
-            data=data,
-            files=files,
-            headers=headers,
-            auth=auth,
-            stream=stream,
-            timeout=timeout,
-            verify=self.verify,
+    def _full_request(self, request: Request, timeout: Timeout) -> requests.Response:
+        """``session.request`` (its body not read yet); a request that is not a plain
+        read follows no redirect to another origin or to plain http (its body may carry
+        a password, a client secret or data): see :func:`_redirect_target`."""
+        url, params = request.url, request.params
+        follows = request.method in _REDIRECTABLE_METHODS
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self.session.request(
+                request.method,
+                url,
+                params=params,
+                json=request.json,
+                data=request.data,
+                files=request.files,
+                headers=request.headers,
+                auth=request.auth,
+                stream=True,
+                timeout=timeout,
+                verify=self.verify,
+                allow_redirects=follows,
+            )
+            if follows or not response.is_redirect:
+                return response
+            response.close()
+            url = _redirect_target(request, response)
+            params = None  # the Location carries the query of the new URL
+            timeout = _within_deadline(request)
+        raise errors.TransportError(
+            f"{request.method} {request.url}: more than {MAX_REDIRECTS} redirects",
+            method=request.method,
+            url=request.url,
         )
+
+    def _read_body(self, request: Request, response: requests.Response) -> None:
+        """Read the whole body into ``response.content``, at most ``max_response_bytes``
+        decoded bytes and, with a deadline, no longer than it allows.
+
+        Raises :class:`~flamehub.errors.InvalidResponse` for a larger body (read no
+        further than the limit), :class:`~flamehub.errors.HubTimeout` past the deadline,
+        and requests' exceptions for a broken body (retried as such).
+        """
+        limit = self.max_response_bytes
+        raw = response.raw
+        length = response.headers.get("Content-Length", "")
+        watchdog = _Watchdog.start(request, raw) if request.deadline is not None else None
+        try:
+            if (
+                watchdog is None
+                and isinstance(raw, urllib3.HTTPResponse)
+                and length.isdigit()
+                and int(length) <= limit
+                and "Content-Encoding" not in response.headers
+            ):
+                # one read, bounded by the announced length (http.client reads no further)
+                body = _read_whole(raw, response.request)
+            else:
+                body = self._read_chunks(request, response, limit, watchdog)
+        except requests.RequestException:
+            if watchdog is not None and watchdog.fired:
+                raise _past_deadline(request) from None
+            raise
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+        if watchdog is not None and watchdog.fired:
+            raise _past_deadline(request)
+        # what Response.content sets (requests' own attributes; see setup.cfg's pins)
+        response._content = body
+        response._content_consumed = True
+
+    @staticmethod
+    def _read_chunks(
+        request: Request,
+        response: requests.Response,
+        limit: int,
+        watchdog: _Watchdog | None,
+    ) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(READ_CHUNK_BYTES):
+            size += len(chunk)
+            if size > limit:
+                response.close()
+                raise errors.InvalidResponse(
+                    f"{request.method} {request.url}: the answer is larger than "
+                    f"max_response_bytes={limit} (decoded); it was not read further. Raise "
+                    "Hub(..., max_response_bytes=...) if the Hub really sends that much",
+                    status_code=response.status_code,
+                    method=request.method,
+                    url=request.url,
+                )
+            chunks.append(chunk)
+            if watchdog is not None and watchdog.expired():
+                response.close()
+                raise _past_deadline(request)
+        return b"".join(chunks)
 
     def _backoff(
         self,
-        method: str,
-        url: str,
+        request: Request,
         attempt: int,
         response: requests.Response | None,
         reason: str,
     ) -> None:
         delay = self.retry.delay(attempt, response)
+        remaining = request.remaining()
+        if remaining is not None:
+            delay = max(0.0, min(delay, remaining))
         logger.info(
             "%s %s: %s; retry %d/%d in %.2f s",
-            method,
-            url,
+            request.method,
+            request.url,
             reason,
             attempt,
             self.retry.total,
@@ -539,6 +699,15 @@ class Transport:
             return None
         try:
             return jsonlib.loads(content)
+        except RecursionError:
+            raise errors.InvalidResponse(
+                f"the answer to {method} {url} (status {response.status_code}) nests JSON "
+                "deeper than Python can decode",
+                status_code=response.status_code,
+                method=method,
+                url=url,
+                body_preview=_preview(content),
+            ) from None
         except ValueError:
             preview = _preview(content)
             content_type = response.headers.get("Content-Type", "no content type")
@@ -552,6 +721,159 @@ class Transport:
             ) from None
 
 
+def _classify(request: Request, error: OSError, attempts: int) -> tuple[bool, errors.FlamehubError]:
+    """Whether a failed attempt may be retried, and the flamehub error it ends in.
+
+    Timeouts, connection failures and bodies cut off are transient (retried for
+    idempotent methods); other request errors and local ``OSError`` (a missing CA
+    bundle) are not.
+    """
+    method, url = request.method, request.url
+    retried = _retried(attempts)
+    if isinstance(error, requests.Timeout):
+        unknown = ""
+        if method not in IDEMPOTENT_METHODS and not isinstance(error, requests.ConnectTimeout):
+            unknown = (
+                ". The outcome is unknown: the Hub may have carried it out (a created row "
+                "may exist). Look it up before sending it again, for example "
+                "Model.objects.filter(name=...).exists()"
+            )
+        return True, errors.HubTimeout(
+            f"{method} {url} got no answer within {_describe_timeout(request.timeout)}"
+            + retried
+            + unknown,
+            method=method,
+            url=url,
+        )
+    if isinstance(error, requests.ConnectionError):
+        return True, errors.TransportError(
+            f"{method} {url} failed: {_connection_reason(error)}" + retried,
+            method=method,
+            url=url,
+        )
+    if isinstance(
+        error,
+        (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError),
+    ):
+        # the connection broke while the body was read (fewer bytes than announced)
+        return True, errors.TransportError(
+            f"{method} {url}: the answer was cut off or could not be decoded "
+            f"({_connection_reason(error)})" + retried,
+            method=method,
+            url=url,
+        )
+    if isinstance(error, requests.RequestException):
+        return False, errors.TransportError(
+            f"{method} {url} failed: {type(error).__name__}: {_connection_reason(error)}",
+            method=method,
+            url=url,
+        )
+    if "TLS" in str(error) and "invalid path" in str(error):  # requests' cert_verify
+        return False, errors.ConfigurationError(
+            f"{method} {url}: {error}. Point verify=... (or REQUESTS_CA_BUNDLE / "
+            "CURL_CA_BUNDLE) at an existing CA bundle file, and a client certificate at "
+            "existing files"
+        )
+    return False, errors.TransportError(f"{method} {url} failed: {error}", method=method, url=url)
+
+
+def _may_have_arrived(error: OSError) -> bool:
+    """Whether a failed attempt may have reached the Hub (and been carried out there):
+    not for a connection that was never made."""
+    if isinstance(error, requests.ConnectTimeout):
+        return False
+    reason = error.args[0] if error.args else None
+    reason = getattr(reason, "reason", reason)
+    return not isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
+def _within_deadline(request: Request) -> Timeout:
+    """The request's timeout, no longer than what its deadline leaves (HubTimeout if none)."""
+    remaining = request.remaining()
+    if remaining is None:
+        return request.timeout
+    if remaining <= 0:
+        raise _past_deadline(request)
+    if isinstance(request.timeout, tuple):
+        connect, read = request.timeout
+        return (min(connect, remaining), min(read, remaining))
+    return min(request.timeout, remaining)
+
+
+def _past_deadline(request: Request) -> errors.HubTimeout:
+    return errors.HubTimeout(
+        f"{request.method} {request.url}: the answer did not complete within the "
+        "deadline of the Hub (Hub(..., deadline=...))",
+        method=request.method,
+        url=request.url,
+    )
+
+
+def _redirect_target(request: Request, response: requests.Response) -> str:
+    """Where a redirect of a request with a body (or a DELETE) may go: a 307/308 to the
+    same scheme, host and port; anything else is refused with a TransportError."""
+    location = response.headers.get("Location", "")
+    target = urljoin(request.url, location)
+    if response.status_code in (307, 308) and _origin(target) == _origin(request.url):
+        return target
+    raise errors.TransportError(
+        f"{request.method} {request.url} was redirected ({response.status_code}) to "
+        f"{target!r}; flamehub does not follow redirects of {request.method} requests to "
+        "another origin, to plain http or that change the method (the body may carry "
+        "credentials or data). Configure the Hub with its final URL",
+        method=request.method,
+        url=request.url,
+    )
+
+
+def _deleted(response: requests.Response) -> requests.Response:
+    """A ``204`` standing for a DELETE whose first attempt did it (the retry got 404)."""
+    response.close()
+    deleted = requests.Response()
+    deleted.status_code = 204
+    deleted.reason = "No Content (deleted by an earlier attempt)"
+    deleted.url = response.url
+    deleted.request = response.request
+    deleted.headers = requests.structures.CaseInsensitiveDict()
+    deleted._content = b""
+    deleted._content_consumed = True
+    return deleted
+
+
+class _Watchdog:
+    """Cuts the connection of an answer still being read at the request's deadline."""
+
+    def __init__(self, request: Request, timer: threading.Timer | None) -> None:
+        self._request = request
+        self._timer = timer
+        self.fired = False
+
+    @classmethod
+    def start(cls, request: Request, raw: Any) -> _Watchdog:
+        remaining = request.remaining() or 0.0
+        sock = getattr(getattr(raw, "connection", None), "sock", None)
+        watchdog = cls(request, None)
+        if isinstance(sock, socket.socket):
+            timer = threading.Timer(max(0.0, remaining), watchdog._cut, (sock,))
+            timer.daemon = True
+            watchdog._timer = timer
+            timer.start()
+        return watchdog
+
+    def _cut(self, sock: socket.socket) -> None:
+        self.fired = True
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def expired(self) -> bool:
+        remaining = self._request.remaining()
+        return self.fired or (remaining is not None and remaining <= 0)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
 def error_from_response(response: requests.Response) -> errors.HubAPIError:
     """Build the :class:`~flamehub.errors.HubAPIError` for an error answer."""
     request = response.request
@@ -559,8 +881,8 @@ def error_from_response(response: requests.Response) -> errors.HubAPIError:
     body: Any
     try:
         body = jsonlib.loads(response.content) if response.content else None
-    except ValueError:
-        body = _preview(response.content)
+    except (ValueError, RecursionError):
+        body = errors.redact_preview(_preview(response.content))
     code: str | None = None
     message = ""
     issues: list[dict[str, Any]] = []
@@ -623,13 +945,11 @@ def _pool_timeout(timeout: Timeout) -> urllib3.Timeout:
     return urllib3.Timeout(connect=timeout, read=timeout)
 
 
-def _read_whole_body(
-    response: requests.Response, raw: Any, prepared: requests.PreparedRequest
-) -> None:
-    """``response.content`` in one read instead of 10 kB chunks through a generator.
+def _read_whole(raw: Any, prepared: requests.PreparedRequest | None) -> bytes:
+    """The body in one read instead of 10 kB chunks through a generator (the caller
+    checked that its announced length is within the limit and it is not encoded).
 
-    Sets the same private attributes ``Response.content`` sets (``_content``,
-    ``_content_consumed``), and raises the same exceptions for a broken body.
+    Raises the exceptions ``Response.content`` raises for a broken body.
     """
     exc = requests.exceptions
     u3 = urllib3.exceptions
@@ -640,11 +960,10 @@ def _read_whole_body(
     except u3.DecodeError as error:
         raise exc.ContentDecodingError(error) from error
     except u3.ReadTimeoutError as error:
-        raise exc.ConnectionError(error) from error
+        raise exc.ConnectionError(error, request=prepared) from error
     except u3.SSLError as error:
-        raise exc.SSLError(error) from error
-    response._content = body or b""
-    response._content_consumed = True
+        raise exc.SSLError(error, request=prepared) from error
+    return body or b""
 
 
 def _as_requests_error(error: Exception, prepared: requests.PreparedRequest) -> Exception:

@@ -307,10 +307,7 @@ def _stored_secrets() -> list[str]:
 
 def _one_line(error: BaseException, secrets: Sequence[str | None] = ()) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    return errors.mask_secrets(text, secrets)
 
 
 # -- commands -------------------------------------------------------------------------

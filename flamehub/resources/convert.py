@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import enum
+import linecache
 import types
 import typing
 import uuid
@@ -251,7 +252,10 @@ class WireConverter:
             lines.append("    instance._mark_loaded(hub)")
             lines.append("    return instance")
         source = "\n".join(lines)
-        exec(compile(source, f"<flamehub structure {cls.__name__}>", "exec"), namespace)
+        # registered in linecache (as attrs does) so tracebacks show the generated source
+        filename = f"<flamehub structure {cls.__module__}.{cls.__qualname__} {id(namespace):x}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(compile(source, filename, "exec"), namespace)
         if "load" in namespace:
             self._loaders[cls] = namespace["load"]
         return namespace["structure"]

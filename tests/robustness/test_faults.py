@@ -126,6 +126,32 @@ def test_a_create_that_times_out_is_not_resent_and_its_row_is_discoverable(
     hub.close()
 
 
+def test_a_create_that_times_out_says_its_outcome_is_unknown(local: LocalHub) -> None:
+    hub = connect(local, timeout=(5.0, 0.3))
+    realm_id = master_realm_id(local)
+    local.inject(Fault("latency", route=NODES_ROUTE, method="POST", delay=0.8, times=1))
+    with pytest.raises(HubTimeout) as raised:
+        Node.objects.using(hub).create(name="unknown-outcome", realm_id=realm_id)
+    message = str(raised.value)
+    assert "outcome is unknown" in message and "row may exist" in message
+    hub.close()
+
+
+def test_a_retried_delete_whose_first_attempt_deleted_counts_as_deleted(local: LocalHub) -> None:
+    hub = connect(local, timeout=(5.0, 0.3), retry=RetryPolicy(total=2, backoff_factor=1.0))
+    (node_id,) = seed_nodes(local, ["deleted-once"])
+    node = Node.objects.using(hub).get(id=node_id)
+    # the first DELETE is carried out after the client gave up; the retry then finds no row
+    local.inject(
+        Fault("latency", route=rf"^/core/nodes/{node_id}$", method="DELETE", delay=0.6, times=1)
+    )
+    local.requests.clear()
+    node.delete()  # no NotFound: the row is gone, as asked
+    assert len(local.requests.filter(method="DELETE", path=f"/core/nodes/{node_id}")) == 2
+    assert not Node.objects.using(hub).filter(id=node_id).exists()
+    hub.close()
+
+
 def test_many_creates_under_random_write_faults_are_each_sent_at_most_once(
     local: LocalHub,
 ) -> None:

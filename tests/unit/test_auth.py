@@ -352,3 +352,28 @@ def test_sixteen_threads_share_one_token_request_per_expiry(rsps) -> None:
         assert len(server.grants) == expiry + 1
         clock.now += 1000
     assert server.types == ["password", "refresh_token", "refresh_token"]
+
+
+def test_a_standalone_adapter_closes_its_own_transport(rsps) -> None:
+    rsps.add(
+        "POST", "https://auth.example.org/token", json={"access_token": "a", "expires_in": 900}
+    )
+    auth = ClientAuth("c", "secret-c", base_url="https://auth.example.org")
+    with auth:
+        assert auth.token() == "a"
+        own = auth._transport
+        assert own is not None and not own.closed
+    assert own.closed and auth._transport is None  # closed, and not reused closed
+
+
+def test_binding_to_a_hub_closes_the_transport_it_opened_alone(rsps) -> None:
+    rsps.add(
+        "POST", "https://auth.example.org/token", json={"access_token": "a", "expires_in": 900}
+    )
+    auth = ClientAuth("c", "secret-c", base_url="https://auth.example.org")
+    auth.token()
+    own = auth._transport
+    hub = Hub(HUB_URL, auth=auth, hub_version=CURRENT_VERSION)
+    assert own is not None and own.closed and auth._transport is hub.transport
+    hub.close()
+    assert hub.transport.closed

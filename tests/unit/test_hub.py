@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 import flamehub
-from flamehub import ClientAuth, Hub, PasswordAuth, QueryError, RobotAuth, TokenAuth
+from flamehub import (
+    ClientAuth,
+    ConfigurationError,
+    Hub,
+    PasswordAuth,
+    QueryError,
+    RobotAuth,
+    TokenAuth,
+)
 from flamehub.models import Node
 from tests.conftest import CURRENT_VERSION, HUB_URL, make_hub
 
@@ -102,3 +110,32 @@ def test_meta_schema_of_a_current_hub_refines_allowed_keys(rsps) -> None:
         list(Node.objects.using(hub).order_by("created_at"))
     with pytest.raises(QueryError, match="cannot include 'registry'"):
         list(Node.objects.using(hub).include("registry"))
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"FLAMEHUB_TOKEN": "t"},
+        {"FLAMEHUB_CLIENT_ID": "c", "FLAMEHUB_CLIENT_SECRET": "s"},
+        {"FLAMEHUB_USERNAME": "u", "FLAMEHUB_PASSWORD": "p"},
+    ],
+)
+def test_from_env_does_not_send_credentials_to_the_public_hub_by_default(
+    credentials: dict[str, str],
+) -> None:
+    with pytest.raises(ConfigurationError, match="FLAMEHUB_URL") as caught:
+        Hub.from_env(credentials)
+    assert "public Hub" in str(caught.value)
+    assert not [value for value in credentials.values() if f"={value}" in str(caught.value)]
+
+
+def test_from_env_reaches_the_public_hub_only_when_a_url_says_so() -> None:
+    explicit = Hub.from_env(
+        {"FLAMEHUB_TOKEN": "t", "FLAMEHUB_AUTH_URL": "https://auth.privateaim.dev/"}
+    )
+    assert explicit.auth_url == "https://auth.privateaim.dev/"
+    assert Hub.from_env({"FLAMEHUB_TOKEN": "t"}, url="http://hub.example.org").auth is not None
+    anonymous = Hub.from_env({})  # no credentials: nothing to leak
+    assert anonymous.core_url == "https://core.privateaim.dev/" and anonymous.auth is None
+    # an explicit Hub() for the public instance keeps working
+    assert Hub(auth=TokenAuth("t")).core_url == "https://core.privateaim.dev/"
