@@ -232,6 +232,10 @@ def same_datetime(decoded: Any, intended: datetime, lookup: str) -> bool:
     """Stored timestamps have milliseconds: the condition must select the same of them."""
     if not isinstance(decoded, str) or intended.tzinfo is None:
         return False
+    # Arithmetic and comparisons in UTC: wall-clock arithmetic in a zone drops ``fold``
+    # (the second 01:00 of a DST change became the first), and PEP 495 makes inter-zone
+    # comparisons of such ambiguous times unequal.
+    intended = intended.astimezone(timezone.utc)
     floor = intended.replace(microsecond=intended.microsecond // 1000 * 1000)
     compare = _OPS[lookup]
     for step in (-1, 0, 1, 2):
