@@ -62,6 +62,17 @@ import requests
 import urllib3
 
 from . import errors
+from .errors import (  # defined there, importable from here too
+    AnalysisFilesTimeout,
+    DownloadTargetExists,
+    DownloadTooLarge,
+    TransferError,
+    TransferSizeMismatch,
+    UnsafeArchiveMember,
+    UnsafeDownloadTarget,
+    UploadNotResent,
+    UploadSourceChanged,
+)
 
 if TYPE_CHECKING:
     from .hub import Hub
@@ -102,131 +113,6 @@ ProgressOption = bool | ProgressCallback | None
 UploadSource = str | os.PathLike[str] | BinaryIO | tuple[str, bytes | bytearray | BinaryIO]
 #: Where a download goes: a path (file, or an existing directory) or a writable binary file.
 DownloadTarget = str | os.PathLike[str] | IO[bytes]
-
-
-# -- errors ------------------------------------------------------------------------------
-
-
-class TransferError(errors.TransportError):
-    """A transfer broke off: the connection dropped mid-body or the body ended early.
-
-    ``done`` bytes had arrived of ``total`` (``None`` when unknown); ``resumes`` is how many
-    ``Range`` resumptions were tried.
-
-    Example::
-
-        try:
-            bucket_file.download(to="data.bin")
-        except TransferError as error:
-            print(f"stopped after {error.done} of {error.total} bytes; try again later")
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str = "",
-        url: str = "",
-        done: int = 0,
-        total: int | None = None,
-        resumes: int = 0,
-    ) -> None:
-        super().__init__(message, method=method, url=url)
-        self.done = done
-        self.total = total
-        self.resumes = resumes
-
-
-class IntegrityError(errors.FlamehubError):
-    """The bytes transferred do not match what the Hub announced (a size mismatch).
-
-    The Hub's ``hash`` field is an object key, not a checksum, so flamehub checks sizes:
-    ``expected`` is the size the Hub gave, ``actual`` the size transferred.
-
-    Example::
-
-        try:
-            bucket_file.download(to="data.bin")
-        except IntegrityError as error:
-            print(error.name, error.expected, error.actual)
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        name: str = "",
-        expected: int | None = None,
-        actual: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.name = name
-        self.expected = expected
-        self.actual = actual
-
-
-class UploadNotResent(errors.FlamehubError):
-    """Something tried to send an upload body a second time; flamehub never does that.
-
-    It happens when the Hub rejects the token after the body was sent: the transport has
-    renewed the token, and calling the upload again sends the files with the new one.
-
-    Example::
-
-        try:
-            bucket.upload("data/")
-        except UploadNotResent:
-            bucket.upload("data/")
-    """
-
-
-class UploadSourceChanged(errors.FlamehubError):
-    """A file changed size while it was being uploaded (the announced length is then wrong).
-
-    Example::
-
-        try:
-            bucket.upload("growing.log")
-        except UploadSourceChanged:
-            bucket.upload(("growing.log", snapshot_bytes))
-    """
-
-
-class UnsafeArchiveMember(errors.FlamehubError):
-    """A tar member that would be written outside the target directory, or is a link or device.
-
-    ``member`` is its name in the archive, ``reason`` why it was refused.
-
-    Example::
-
-        try:
-            bucket.download_all(to="results/")
-        except UnsafeArchiveMember as error:
-            print(error.member, error.reason)
-    """
-
-    def __init__(self, member: str, reason: str) -> None:
-        super().__init__(f"refusing to extract {member!r}: {reason}")
-        self.member = member
-        self.reason = reason
-
-
-class AnalysisFilesTimeout(errors.FlamehubError, TimeoutError):
-    """Core did not list analysis-bucket-file rows for every uploaded file in time.
-
-    ``missing`` holds the paths still without a row.
-
-    Example::
-
-        try:
-            code.wait_for_analysis_files(uploaded, timeout=30)
-        except AnalysisFilesTimeout as error:
-            print("not yet listed:", error.missing)
-    """
-
-    def __init__(self, message: str, *, missing: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.missing = list(missing)
 
 
 # -- progress ----------------------------------------------------------------------------
@@ -632,7 +518,7 @@ def upload(
     """Upload files into a storage bucket; returns the Hub's bucket-file rows (checked).
 
     ``POST <storage>/buckets/<bucket_id>/upload`` with a streamed multipart body. The rows'
-    paths and sizes are checked against what was sent (:class:`IntegrityError`).
+    paths and sizes are checked against what was sent (:class:`TransferSizeMismatch`).
 
     Example::
 
@@ -664,7 +550,7 @@ def _check_uploaded(parts: Sequence[UploadPart], rows: Sequence[Mapping[str, Any
     sizes = {str(row.get("path") or row.get("name")): row.get("size") for row in rows}
     for part in parts:
         if part.name not in sizes:
-            raise IntegrityError(
+            raise TransferSizeMismatch(
                 f"the Hub's answer to the upload lists no file {part.name!r} "
                 f"(it listed {sorted(sizes)})",
                 name=part.name,
@@ -672,7 +558,7 @@ def _check_uploaded(parts: Sequence[UploadPart], rows: Sequence[Mapping[str, Any
             )
         size = sizes[part.name]
         if size is not None and int(size) != part.size:
-            raise IntegrityError(
+            raise TransferSizeMismatch(
                 f"the Hub stored {size} bytes for {part.name!r}, {part.size} were sent",
                 name=part.name,
                 expected=part.size,
@@ -702,7 +588,7 @@ class DownloadStream:
     the first byte. While iterating:
 
     - the byte count is checked against ``expected_size`` (the Hub's ``size``) and
-      ``Content-Length``: :class:`IntegrityError` on a mismatch;
+      ``Content-Length``: :class:`TransferSizeMismatch` on a mismatch;
     - a connection that drops mid-body is resumed with ``Range: bytes=<done>-`` when the
       server answered ``Accept-Ranges: bytes`` (at most ``resume_attempts`` times),
       otherwise :class:`TransferError` is raised.
@@ -755,7 +641,7 @@ class DownloadStream:
         length = _int_header(headers.get("Content-Length")) if not self.encoded else None
         if expected_size is not None and length is not None and length != expected_size:
             self.close()
-            raise IntegrityError(
+            raise TransferSizeMismatch(
                 f"{self.description}: the Hub announced {expected_size} bytes but the stream "
                 f"has Content-Length {length}",
                 name=self.description,
@@ -847,7 +733,7 @@ class DownloadStream:
                             continue
                         self.done += len(chunk)
                         if self.total is not None and self.done > self.total:
-                            raise IntegrityError(
+                            raise TransferSizeMismatch(
                                 f"{self.description}: received more than the {self.total} "
                                 "bytes announced",
                                 name=self.description,
@@ -1153,13 +1039,16 @@ __all__ = [
     "ChunkReader",
     "DownloadStream",
     "DownloadTarget",
-    "IntegrityError",
+    "DownloadTargetExists",
+    "DownloadTooLarge",
     "MultipartBody",
     "Progress",
     "ProgressCallback",
     "ProgressOption",
     "TransferError",
+    "TransferSizeMismatch",
     "UnsafeArchiveMember",
+    "UnsafeDownloadTarget",
     "UploadNotResent",
     "UploadPart",
     "UploadSource",

@@ -105,7 +105,7 @@ class BucketTransferMixin(_Base):
         body is read ``chunk_size`` bytes at a time, whatever the file sizes. ``progress=True``
         shows a tqdm bar, a callable gets ``(done, total)`` bytes. The body is never resent
         automatically (:class:`~flamehub.files.UploadNotResent`); the Hub's answer is
-        checked against the sizes sent (:class:`~flamehub.files.IntegrityError`).
+        checked against the sizes sent (:class:`~flamehub.errors.TransferSizeMismatch`).
 
         Example::
 
