@@ -104,7 +104,9 @@ def test_interruption_without_range_support_raises_and_keeps_the_old_file(
     target = out / "data.bin"
     target.write_bytes(b"the previous version")
     with pytest.raises(TransferError, match=r"after 1048576 of \d+ bytes.*Accept-Ranges"):
-        served_file(storage_double, source).download(to=target, using=storage_double.hub())
+        served_file(storage_double, source).download(
+            to=target, using=storage_double.hub(), overwrite=True
+        )
     assert target.read_bytes() == b"the previous version"
     assert leftovers(out) == ["data.bin"]
     assert len(file_gets(storage_double)) == 1
