@@ -108,9 +108,10 @@ EXTRACTED_MODE_MINIMUM = 0o600
 DEFAULT_EXPANSION_RATIO = 4
 #: ... plus this margin. ``max_bytes=`` replaces the bound with an explicit number of bytes.
 DEFAULT_EXPANSION_MARGIN = 64 * MiB
-#: The latest modification time an extracted file gets (9999-12-31 23:59:59 UTC); a later
-#: or non-finite ``mtime`` in an archive is clamped to it (or ignored when not a number).
-MAX_EXTRACTED_MTIME = 253_402_300_799
+#: The latest modification time an extracted file gets (2106-02-07, the end of unsigned
+#: 32-bit time, which every common file system stores); a later or infinite ``mtime`` in
+#: an archive is clamped to it, a negative or NaN one is ignored.
+MAX_EXTRACTED_MTIME = 4_294_967_295
 #: Directories a download never writes into (compared case-insensitively).
 FORBIDDEN_DIRECTORIES = frozenset({".git"})
 #: What replaces a control character in a file name chosen by the server.
@@ -1039,7 +1040,7 @@ def _set_mtime(target: Path, value: Any) -> None:
         mtime = float(value)
     except (TypeError, ValueError, OverflowError):
         return
-    if not math.isfinite(mtime) or mtime <= 0:
+    if math.isnan(mtime) or mtime <= 0:
         return
     mtime = min(mtime, MAX_EXTRACTED_MTIME)
     try:
