@@ -117,7 +117,8 @@ FORBIDDEN_DIRECTORIES = frozenset({".git"})
 #: What replaces a control character in a file name chosen by the server.
 CONTROL_REPLACEMENT = "_"
 
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: Control characters (C0, DEL, C1): never written raw to a terminal or into a file name.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _BOUNDARY_RE = re.compile(r"^[0-9A-Za-z'()+_,\-./:=?]{1,70}$")
 _FILENAME_ESCAPES = {'"': "%22", "\r": "%0D", "\n": "%0A"}
 
@@ -212,7 +213,7 @@ def _tqdm_bar(total: int | None, description: str) -> Any:
         ) from None
     return tqdm(
         total=total,
-        desc=description or None,
+        desc=CONTROL_CHARACTERS.sub(CONTROL_REPLACEMENT, description) or None,
         unit="B",
         unit_scale=True,
         unit_divisor=KiB,
@@ -970,7 +971,7 @@ def save_stream(
 
 def _local_name(name: str) -> str:
     base = posixpath.basename(str(name).replace("\\", "/"))
-    base = _CONTROL_RE.sub(CONTROL_REPLACEMENT, base)
+    base = CONTROL_CHARACTERS.sub(CONTROL_REPLACEMENT, base)
     if base in ("", ".", ".."):
         raise errors.QueryError(f"cannot derive a file name from {name!r}: give a file path")
     return base
@@ -1106,7 +1107,7 @@ def safe_member_path(root: Path, member: tarfile.TarInfo) -> Path | None:
     parts = [part for part in PurePosixPath(normalized).parts if part not in ("", ".")]
     if ".." in parts:
         raise UnsafeArchiveMember(name, "path with '..'")
-    if _CONTROL_RE.search(name):
+    if CONTROL_CHARACTERS.search(name):
         raise UnsafeArchiveMember(name, "the name contains control characters")
     if any(part.lower() in FORBIDDEN_DIRECTORIES for part in parts):
         raise UnsafeArchiveMember(name, "inside a .git directory")
@@ -1207,9 +1208,14 @@ def extract_tar_stream(
 
 
 __all__ = [
+    "CONTROL_CHARACTERS",
+    "CONTROL_REPLACEMENT",
     "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_EXPANSION_MARGIN",
+    "DEFAULT_EXPANSION_RATIO",
     "DEFAULT_RESUME_ATTEMPTS",
     "DOWNLOAD_HEADERS",
+    "MAX_EXTRACTED_MTIME",
     "MIN_CHUNK_SIZE",
     "AnalysisFilesTimeout",
     "ChunkReader",
@@ -1233,6 +1239,7 @@ __all__ = [
     "bucket_path",
     "collect_parts",
     "download_target",
+    "expansion_limit",
     "extract_tar_stream",
     "safe_member_path",
     "save_stream",
