@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import tarfile
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,8 @@ class Answer:
     body: bytes = b""
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    #: When set, the body is sent as these pieces (a server that drips its answer).
+    pieces: Callable[[], Iterator[bytes]] | None = None
 
 
 @dataclass
@@ -71,8 +74,12 @@ class HostileServer:
             answer = Answer(b'{"code": "entity_not_found", "message": "not found"}', 404)
             answer.headers["Content-Type"] = "application/json"
         headers = dict(answer.headers)
-        headers.setdefault("Content-Length", str(len(answer.body)))
-        return Response(answer.body, answer.status, headers, direct_passthrough=True)(
+        body: Any = answer.body
+        if answer.pieces is not None:
+            body = answer.pieces()
+        else:
+            headers.setdefault("Content-Length", str(len(answer.body)))
+        return Response(body, answer.status, headers, direct_passthrough=True)(
             environ, start_response
         )
 
@@ -95,6 +102,11 @@ def hostile() -> Iterator[HostileServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def json_answer(data: Any, status: int = 200) -> Answer:
+    """A JSON answer."""
+    return Answer(json.dumps(data).encode(), status, {"Content-Type": "application/json"})
 
 
 def tar_of(*members: tuple[str, bytes, int], mtime: float | str = MTIME) -> bytes:
