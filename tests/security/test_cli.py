@@ -290,3 +290,35 @@ def test_sigterm_during_download_leaves_no_part_file(
     stop = time.monotonic()
     assert process.returncode == EXIT_TERMINATED, err
     assert list(target.iterdir()) == []
+
+
+# -- item 5: the default --to . follows the same rules --------------------------------------
+
+
+def test_default_download_into_the_working_directory_replaces_nothing(
+    cli, hostile: HostileServer, config_home: Path, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("FLAMEHUB_TOKEN", "t")
+    monkeypatch.setenv("FLAMEHUB_URL", hostile.url)
+    monkeypatch.setenv("FLAMEHUB_HUB_VERSION", HOSTILE_VERSION)
+    file_id = hostile_bucket_file(hostile, name=".bashrc")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".bashrc").write_text("# mine\n")
+    monkeypatch.chdir(home)
+    refused = cli("bucket-file", "download", file_id)
+    assert refused.code == 1
+    assert ".bashrc" in refused.err and "--overwrite" in refused.err
+    assert (home / ".bashrc").read_text() == "# mine\n" and sorted(os.listdir(home)) == [".bashrc"]
+    assert not [r for r in hostile.seen if r.path.endswith("/stream")]
+
+    replaced = cli("bucket-file", "download", file_id, "--overwrite")
+    assert replaced.code == 0, replaced.err
+    assert (home / ".bashrc").read_bytes() == b"hello"
+
+    hooks = tmp_path / "repo" / ".git" / "hooks"
+    hooks.mkdir(parents=True)
+    monkeypatch.chdir(hooks)
+    planted = cli("bucket-file", "download", file_id, "--overwrite")
+    assert planted.code == 1 and ".git" in planted.err
+    assert os.listdir(hooks) == []
