@@ -24,6 +24,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from flamehub import Hub, TokenAuth
+from tests.cli.conftest import cli, config_home  # noqa: F401 - the cli tier's fixtures
 
 #: The Hub version the hostile server claims (it serves no version route).
 HOSTILE_VERSION = "0.14.0"

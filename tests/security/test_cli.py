@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -16,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from flamehub.cli import EXIT_TERMINATED, main
+from flamehub.cli import EXIT_TERMINATED
 from flamehub.testing import LocalHub
-from tests.cli.conftest import ADMIN_PASSWORD, Result
+from tests.cli.conftest import ADMIN_PASSWORD
+from tests.cli.test_config_and_errors import _Terminal
 from tests.security.conftest import HOSTILE_VERSION, Answer, HostileServer, json_answer
 
 #: What a hostile Hub puts in names: a clipboard write (OSC 52), a title change, a CSI.
@@ -33,29 +33,12 @@ def local() -> Iterator[LocalHub]:
 
 
 @pytest.fixture
-def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith("FLAMEHUB_"):
-            monkeypatch.delenv(name)
-    home = tmp_path / "config"
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
-    return home
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]):
-    def run(*argv: str) -> Result:
-        out = io.StringIO()
-        code = main(list(argv), out=out)
-        captured = capsys.readouterr()
-        return Result(code, out.getvalue() + captured.out, captured.err)
-
-    return run
-
-
-class _Terminal:
-    def isatty(self) -> bool:
-        return True
+def hostile_env(hostile: HostileServer, config_home: Path, monkeypatch) -> HostileServer:
+    """``FLAMEHUB_*`` pointing at the hostile server, with a token of its own."""
+    monkeypatch.setenv("FLAMEHUB_TOKEN", "t")
+    monkeypatch.setenv("FLAMEHUB_URL", hostile.url)
+    monkeypatch.setenv("FLAMEHUB_HUB_VERSION", HOSTILE_VERSION)
+    return hostile
 
 
 def assert_no_raw_controls(text: str) -> None:
@@ -181,11 +164,9 @@ def hostile_bucket_file(hostile: HostileServer, name: str = HOSTILE_NAME) -> str
 
 
 def test_escapes_in_hub_data_never_reach_the_terminal(
-    cli, hostile: HostileServer, config_home: Path, tmp_path: Path, monkeypatch
+    cli, hostile_env: HostileServer, tmp_path: Path, monkeypatch
 ) -> None:
-    monkeypatch.setenv("FLAMEHUB_TOKEN", "t")
-    monkeypatch.setenv("FLAMEHUB_URL", hostile.url)
-    monkeypatch.setenv("FLAMEHUB_HUB_VERSION", HOSTILE_VERSION)
+    hostile = hostile_env
     file_id = hostile_bucket_file(hostile)
     runs = [
         cli("bucket-file", "list"),
@@ -296,11 +277,9 @@ def test_sigterm_during_download_leaves_no_part_file(
 
 
 def test_default_download_into_the_working_directory_replaces_nothing(
-    cli, hostile: HostileServer, config_home: Path, tmp_path: Path, monkeypatch
+    cli, hostile_env: HostileServer, tmp_path: Path, monkeypatch
 ) -> None:
-    monkeypatch.setenv("FLAMEHUB_TOKEN", "t")
-    monkeypatch.setenv("FLAMEHUB_URL", hostile.url)
-    monkeypatch.setenv("FLAMEHUB_HUB_VERSION", HOSTILE_VERSION)
+    hostile = hostile_env
     file_id = hostile_bucket_file(hostile, name=".bashrc")
     home = tmp_path / "home"
     home.mkdir()
