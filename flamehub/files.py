@@ -931,14 +931,30 @@ def download_target(
     return target
 
 
-def _refuse_forbidden_directory(path: Path) -> None:
-    """Raise :class:`UnsafeDownloadTarget` when ``path`` lies inside a ``.git`` directory."""
-    for part in Path(os.path.abspath(path)).parts:
+def _refuse_forbidden_directory(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`UnsafeDownloadTarget` when ``path`` lies inside a ``.git`` directory.
+
+    Both the path as given and with symbolic links resolved are checked. Public as
+    :func:`check_download_directory`, for checks before a request is sent.
+    """
+    parts = Path(os.path.abspath(path)).parts + Path(os.path.realpath(path)).parts
+    for part in parts:
         if part.lower() in FORBIDDEN_DIRECTORIES:
             raise UnsafeDownloadTarget(
                 f"refusing to write {str(path)!r}: flamehub never writes into a "
                 f"{part!r} directory (a download there could plant hooks that run later)"
             )
+
+
+def check_download_directory(directory: str | os.PathLike[str]) -> None:
+    """Refuse a directory a download must never write into, before any request is sent.
+
+    Example::
+
+        check_download_directory("results/")        # fine
+        check_download_directory(".git/hooks")      # raises UnsafeDownloadTarget
+    """
+    _refuse_forbidden_directory(directory)
 
 
 def save_stream(
@@ -1196,7 +1212,10 @@ def extract_tar_stream(
                 mode = (member.mode | EXTRACTED_MODE_MINIMUM) & EXTRACTED_MODE_MASK
                 with atomic_writer(target, overwrite=overwrite) as handle:
                     copy(source, handle, member.name)
-                    os.fchmod(handle.fileno(), mode)
+                    if hasattr(os, "fchmod"):  # before it is in place (POSIX)
+                        os.fchmod(handle.fileno(), mode)
+                if not hasattr(os, "fchmod"):
+                    os.chmod(target, mode)
                 _set_mtime(target, member.mtime)
                 written.append(target)
     except tarfile.TarError as error:
@@ -1237,6 +1256,7 @@ __all__ = [
     "UploadSourceChanged",
     "atomic_writer",
     "bucket_path",
+    "check_download_directory",
     "collect_parts",
     "download_target",
     "expansion_limit",

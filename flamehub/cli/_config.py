@@ -232,7 +232,7 @@ def save_config(path: Path, config: StoredConfig) -> None:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             json.dump(config.to_json(), handle, indent=2, sort_keys=True)
             handle.write("\n")
-            os.fchmod(handle.fileno(), CONFIG_MODE)
+        os.chmod(temporary, CONFIG_MODE)  # whatever the umask; created by us, O_EXCL
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)

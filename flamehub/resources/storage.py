@@ -254,6 +254,7 @@ class BucketTransferMixin(_Base):
             for path in result_bucket.download_all(to="results/", progress=True):
                 print(path)
         """
+        files.check_download_directory(to)  # before the request
         stream = self.stream_tarball(
             chunk_size=chunk_size,
             progress=progress,

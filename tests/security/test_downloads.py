@@ -218,3 +218,18 @@ def test_absurd_mtime_is_clamped_not_an_exception(tmp_path: Path, mtime: int | s
     assert 0 < actual <= MAX_EXTRACTED_MTIME
     if isinstance(mtime, int) or mtime in ("1e400", "inf"):
         assert actual == MAX_EXTRACTED_MTIME
+
+
+def test_a_symlink_to_git_hooks_does_not_lead_into_them(
+    hostile: HostileServer, tmp_path: Path
+) -> None:
+    hooks = tmp_path / "repo" / ".git" / "hooks"
+    hooks.mkdir(parents=True)
+    (tmp_path / "innocent").symlink_to(hooks, target_is_directory=True)
+    with pytest.raises(UnsafeDownloadTarget):
+        serve_file(hostile, b"evil").download(to=tmp_path / "innocent", using=hostile.hub())
+    with pytest.raises(UnsafeDownloadTarget):
+        serve_tarball(hostile, tar_of(("pre-commit", b"evil", 0o755))).download_all(
+            to=tmp_path / "innocent", using=hostile.hub()
+        )
+    assert files_below(hooks) == [] and hostile.seen == []
