@@ -45,8 +45,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time see _LAZY
     )
     from .files import (
         AnalysisFilesTimeout,
-        IntegrityError,
         TransferError,
+        TransferSizeMismatch,
         UnsafeArchiveMember,
         UploadNotResent,
         UploadSourceChanged,
@@ -86,8 +86,8 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(
         (
             "AnalysisFilesTimeout",
-            "IntegrityError",
             "TransferError",
+            "TransferSizeMismatch",
             "UnsafeArchiveMember",
             "UploadNotResent",
             "UploadSourceChanged",
@@ -138,7 +138,6 @@ __all__ = [
     "Hub",
     "HubAPIError",
     "HubTimeout",
-    "IntegrityError",
     "InvalidResponse",
     "MultipleObjectsReturned",
     "NotFound",
@@ -153,6 +152,7 @@ __all__ = [
     "StorageClient",
     "TokenAuth",
     "TransferError",
+    "TransferSizeMismatch",
     "TransportError",
     "Unauthorized",
     "UnsafeArchiveMember",

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 #: How many characters of an unexpected body an error message shows.
@@ -380,3 +380,181 @@ _BY_STATUS: dict[int, type[HubAPIError]] = {
     404: NotFound,
     409: Conflict,
 }
+
+
+# -- file transfers (flamehub.files) ----------------------------------------------------
+
+
+class TransferError(TransportError):
+    """A transfer broke off: the connection dropped mid-body or the body ended early.
+
+    ``done`` bytes had arrived of ``total`` (``None`` when unknown); ``resumes`` is how many
+    ``Range`` resumptions were tried.
+
+    Example::
+
+        try:
+            bucket_file.download(to="data.bin")
+        except TransferError as error:
+            print(f"stopped after {error.done} of {error.total} bytes; try again later")
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        url: str = "",
+        done: int = 0,
+        total: int | None = None,
+        resumes: int = 0,
+    ) -> None:
+        super().__init__(message, method=method, url=url)
+        self.done = done
+        self.total = total
+        self.resumes = resumes
+
+
+class TransferSizeMismatch(FlamehubError):
+    """The bytes transferred do not match the size the Hub announced.
+
+    The Hub's ``hash`` field is an object key, not a checksum, so flamehub checks sizes:
+    ``expected`` is the size the Hub gave, ``actual`` the size transferred.
+
+    Example::
+
+        try:
+            bucket_file.download(to="data.bin")
+        except TransferSizeMismatch as error:
+            print(error.name, error.expected, error.actual)
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        name: str = "",
+        expected: int | None = None,
+        actual: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.name = name
+        self.expected = expected
+        self.actual = actual
+
+
+class DownloadTooLarge(FlamehubError):
+    """A download or an archive's extraction would write more than it may.
+
+    ``limit`` is the bound (``max_bytes=``, or the default multiple of the bytes received
+    plus a margin); ``written`` how many bytes it had reached.
+
+    Example::
+
+        try:
+            bucket.download_all(to="results/")
+        except DownloadTooLarge as error:
+            bucket.download_all(to="results/", max_bytes=4 * error.limit)
+    """
+
+    def __init__(self, message: str, *, limit: int = 0, written: int = 0) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.written = written
+
+
+class DownloadTargetExists(FlamehubError, FileExistsError):
+    """A download would replace an existing file; pass ``overwrite=True`` to allow it.
+
+    ``path`` names the file; nothing was written.
+
+    Example::
+
+        try:
+            bucket_file.download(to="data.csv")
+        except DownloadTargetExists as error:
+            print("kept", error.path)
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"{path!r} exists; flamehub does not replace files unless told to "
+            "(overwrite=True, or --overwrite on the command line)"
+        )
+        self.path = path
+
+
+class UnsafeDownloadTarget(FlamehubError):
+    """A download would write where flamehub never writes (inside a ``.git`` directory).
+
+    Example::
+
+        try:
+            bucket_file.download(to=".git/hooks/")
+        except UnsafeDownloadTarget as error:
+            print(error)
+    """
+
+
+class UploadNotResent(FlamehubError):
+    """Something tried to send an upload body a second time; flamehub never does that.
+
+    It happens when the Hub rejects the token after the body was sent: the transport has
+    renewed the token, and calling the upload again sends the files with the new one.
+
+    Example::
+
+        try:
+            bucket.upload("data/")
+        except UploadNotResent:
+            bucket.upload("data/")
+    """
+
+
+class UploadSourceChanged(FlamehubError):
+    """A file changed size while it was being uploaded (the announced length is then wrong).
+
+    Example::
+
+        try:
+            bucket.upload("growing.log")
+        except UploadSourceChanged:
+            bucket.upload(("growing.log", snapshot_bytes))
+    """
+
+
+class UnsafeArchiveMember(FlamehubError):
+    """A tar member that would be written outside the target directory, or is a link or device.
+
+    ``member`` is its name in the archive, ``reason`` why it was refused.
+
+    Example::
+
+        try:
+            bucket.download_all(to="results/")
+        except UnsafeArchiveMember as error:
+            print(error.member, error.reason)
+    """
+
+    def __init__(self, member: str, reason: str) -> None:
+        super().__init__(f"refusing to extract {member!r}: {reason}")
+        self.member = member
+        self.reason = reason
+
+
+class AnalysisFilesTimeout(FlamehubError, TimeoutError):
+    """Core did not list analysis-bucket-file rows for every uploaded file in time.
+
+    ``missing`` holds the paths still without a row.
+
+    Example::
+
+        try:
+            code.wait_for_analysis_files(uploaded, timeout=30)
+        except AnalysisFilesTimeout as error:
+            print("not yet listed:", error.missing)
+    """
+
+    def __init__(self, message: str, *, missing: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.missing = list(missing)

@@ -42,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import math
 import mimetypes
 import os
 import posixpath
@@ -62,6 +63,17 @@ import requests
 import urllib3
 
 from . import errors
+from .errors import (  # defined there, importable from here too
+    AnalysisFilesTimeout,
+    DownloadTargetExists,
+    DownloadTooLarge,
+    TransferError,
+    TransferSizeMismatch,
+    UnsafeArchiveMember,
+    UnsafeDownloadTarget,
+    UploadNotResent,
+    UploadSourceChanged,
+)
 
 if TYPE_CHECKING:
     from .hub import Hub
@@ -85,11 +97,28 @@ DEFAULT_CONTENT_TYPE = "application/octet-stream"
 PARTIAL_SUFFIX = ".part"
 #: Request headers of every download (see the module docstring for why identity).
 DOWNLOAD_HEADERS: Mapping[str, str] = {"Accept-Encoding": "identity"}
-#: Permission bits an extracted file may keep (no setuid/setgid/sticky, no group/other write).
-EXTRACTED_MODE_MASK = 0o755
+#: Permission bits an extracted file may keep: no exec, setuid/setgid/sticky or group/other
+#: write bits (an archive or a server never makes a file executable on this machine).
+EXTRACTED_MODE_MASK = 0o644
 #: Permission bits an extracted file always gets (the owner can read and write it).
 EXTRACTED_MODE_MINIMUM = 0o600
 
+#: Default bound on what one download or archive extraction writes: this many times the
+#: bytes received from the server ...
+DEFAULT_EXPANSION_RATIO = 4
+#: ... plus this margin. ``max_bytes=`` replaces the bound with an explicit number of bytes.
+DEFAULT_EXPANSION_MARGIN = 64 * MiB
+#: The latest modification time an extracted file gets (2106-02-07, the end of unsigned
+#: 32-bit time, which every common file system stores); a later or infinite ``mtime`` in
+#: an archive is clamped to it, a negative or NaN one is ignored.
+MAX_EXTRACTED_MTIME = 4_294_967_295
+#: Directories a download never writes into (compared case-insensitively).
+FORBIDDEN_DIRECTORIES = frozenset({".git"})
+#: What replaces a control character in a file name chosen by the server.
+CONTROL_REPLACEMENT = "_"
+
+#: Control characters (C0, DEL, C1): never written raw to a terminal or into a file name.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _BOUNDARY_RE = re.compile(r"^[0-9A-Za-z'()+_,\-./:=?]{1,70}$")
 _FILENAME_ESCAPES = {'"': "%22", "\r": "%0D", "\n": "%0A"}
 
@@ -102,131 +131,6 @@ ProgressOption = bool | ProgressCallback | None
 UploadSource = str | os.PathLike[str] | BinaryIO | tuple[str, bytes | bytearray | BinaryIO]
 #: Where a download goes: a path (file, or an existing directory) or a writable binary file.
 DownloadTarget = str | os.PathLike[str] | IO[bytes]
-
-
-# -- errors ------------------------------------------------------------------------------
-
-
-class TransferError(errors.TransportError):
-    """A transfer broke off: the connection dropped mid-body or the body ended early.
-
-    ``done`` bytes had arrived of ``total`` (``None`` when unknown); ``resumes`` is how many
-    ``Range`` resumptions were tried.
-
-    Example::
-
-        try:
-            bucket_file.download(to="data.bin")
-        except TransferError as error:
-            print(f"stopped after {error.done} of {error.total} bytes; try again later")
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str = "",
-        url: str = "",
-        done: int = 0,
-        total: int | None = None,
-        resumes: int = 0,
-    ) -> None:
-        super().__init__(message, method=method, url=url)
-        self.done = done
-        self.total = total
-        self.resumes = resumes
-
-
-class IntegrityError(errors.FlamehubError):
-    """The bytes transferred do not match what the Hub announced (a size mismatch).
-
-    The Hub's ``hash`` field is an object key, not a checksum, so flamehub checks sizes:
-    ``expected`` is the size the Hub gave, ``actual`` the size transferred.
-
-    Example::
-
-        try:
-            bucket_file.download(to="data.bin")
-        except IntegrityError as error:
-            print(error.name, error.expected, error.actual)
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        name: str = "",
-        expected: int | None = None,
-        actual: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.name = name
-        self.expected = expected
-        self.actual = actual
-
-
-class UploadNotResent(errors.FlamehubError):
-    """Something tried to send an upload body a second time; flamehub never does that.
-
-    It happens when the Hub rejects the token after the body was sent: the transport has
-    renewed the token, and calling the upload again sends the files with the new one.
-
-    Example::
-
-        try:
-            bucket.upload("data/")
-        except UploadNotResent:
-            bucket.upload("data/")
-    """
-
-
-class UploadSourceChanged(errors.FlamehubError):
-    """A file changed size while it was being uploaded (the announced length is then wrong).
-
-    Example::
-
-        try:
-            bucket.upload("growing.log")
-        except UploadSourceChanged:
-            bucket.upload(("growing.log", snapshot_bytes))
-    """
-
-
-class UnsafeArchiveMember(errors.FlamehubError):
-    """A tar member that would be written outside the target directory, or is a link or device.
-
-    ``member`` is its name in the archive, ``reason`` why it was refused.
-
-    Example::
-
-        try:
-            bucket.download_all(to="results/")
-        except UnsafeArchiveMember as error:
-            print(error.member, error.reason)
-    """
-
-    def __init__(self, member: str, reason: str) -> None:
-        super().__init__(f"refusing to extract {member!r}: {reason}")
-        self.member = member
-        self.reason = reason
-
-
-class AnalysisFilesTimeout(errors.FlamehubError, TimeoutError):
-    """Core did not list analysis-bucket-file rows for every uploaded file in time.
-
-    ``missing`` holds the paths still without a row.
-
-    Example::
-
-        try:
-            code.wait_for_analysis_files(uploaded, timeout=30)
-        except AnalysisFilesTimeout as error:
-            print("not yet listed:", error.missing)
-    """
-
-    def __init__(self, message: str, *, missing: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.missing = list(missing)
 
 
 # -- progress ----------------------------------------------------------------------------
@@ -309,7 +213,7 @@ def _tqdm_bar(total: int | None, description: str) -> Any:
         ) from None
     return tqdm(
         total=total,
-        desc=description or None,
+        desc=CONTROL_CHARACTERS.sub(CONTROL_REPLACEMENT, description) or None,
         unit="B",
         unit_scale=True,
         unit_divisor=KiB,
@@ -632,7 +536,7 @@ def upload(
     """Upload files into a storage bucket; returns the Hub's bucket-file rows (checked).
 
     ``POST <storage>/buckets/<bucket_id>/upload`` with a streamed multipart body. The rows'
-    paths and sizes are checked against what was sent (:class:`IntegrityError`).
+    paths and sizes are checked against what was sent (:class:`TransferSizeMismatch`).
 
     Example::
 
@@ -664,7 +568,7 @@ def _check_uploaded(parts: Sequence[UploadPart], rows: Sequence[Mapping[str, Any
     sizes = {str(row.get("path") or row.get("name")): row.get("size") for row in rows}
     for part in parts:
         if part.name not in sizes:
-            raise IntegrityError(
+            raise TransferSizeMismatch(
                 f"the Hub's answer to the upload lists no file {part.name!r} "
                 f"(it listed {sorted(sizes)})",
                 name=part.name,
@@ -672,7 +576,7 @@ def _check_uploaded(parts: Sequence[UploadPart], rows: Sequence[Mapping[str, Any
             )
         size = sizes[part.name]
         if size is not None and int(size) != part.size:
-            raise IntegrityError(
+            raise TransferSizeMismatch(
                 f"the Hub stored {size} bytes for {part.name!r}, {part.size} were sent",
                 name=part.name,
                 expected=part.size,
@@ -702,10 +606,14 @@ class DownloadStream:
     the first byte. While iterating:
 
     - the byte count is checked against ``expected_size`` (the Hub's ``size``) and
-      ``Content-Length``: :class:`IntegrityError` on a mismatch;
+      ``Content-Length``: :class:`TransferSizeMismatch` on a mismatch;
     - a connection that drops mid-body is resumed with ``Range: bytes=<done>-`` when the
       server answered ``Accept-Ranges: bytes`` (at most ``resume_attempts`` times),
-      otherwise :class:`TransferError` is raised.
+      otherwise :class:`TransferError` is raised;
+    - the bytes delivered are bounded (:func:`expansion_limit`): ``max_bytes`` when given,
+      else :data:`DEFAULT_EXPANSION_RATIO` times the bytes received plus
+      :data:`DEFAULT_EXPANSION_MARGIN`, so a compressed answer cannot expand without end
+      (:class:`DownloadTooLarge`).
 
     Use it as a context manager (or iterate it to the end) so the connection is released.
 
@@ -727,6 +635,7 @@ class DownloadStream:
         resume_attempts: int = DEFAULT_RESUME_ATTEMPTS,
         progress: ProgressOption = None,
         description: str = "",
+        max_bytes: int | None = None,
     ) -> None:
         self.hub = hub
         self.service = service
@@ -736,6 +645,7 @@ class DownloadStream:
         self.resume_attempts = max(0, int(resume_attempts))
         self.expected_size = expected_size
         self.description = description or path
+        self.max_bytes = _check_max_bytes(max_bytes)
         #: Bytes delivered so far.
         self.done = 0
         #: How many times the transfer was resumed with ``Range``.
@@ -755,7 +665,7 @@ class DownloadStream:
         length = _int_header(headers.get("Content-Length")) if not self.encoded else None
         if expected_size is not None and length is not None and length != expected_size:
             self.close()
-            raise IntegrityError(
+            raise TransferSizeMismatch(
                 f"{self.description}: the Hub announced {expected_size} bytes but the stream "
                 f"has Content-Length {length}",
                 name=self.description,
@@ -773,6 +683,29 @@ class DownloadStream:
         )
         self._progress.set_total(self.total)
         self._chunks = self._generate()
+
+    @property
+    def received(self) -> int:
+        """Bytes read from the connection so far (the compressed ones if it was compressed).
+
+        Example::
+
+            stream.received <= stream.done     # equal unless the server compressed
+        """
+        if not self.encoded:
+            return self.done
+        tell = getattr(getattr(self._response, "raw", None), "tell", None)
+        return int(tell()) if callable(tell) else self.done
+
+    def _check_bound(self) -> None:
+        limit = expansion_limit(self.received, self.max_bytes)
+        if self.done > limit:
+            raise DownloadTooLarge(
+                f"{self.description}: the download expanded to more than {limit} bytes "
+                f"({self.received} bytes received; pass max_bytes= to allow more)",
+                limit=limit,
+                written=self.done,
+            )
 
     # -- requests ------------------------------------------------------------------
 
@@ -847,13 +780,14 @@ class DownloadStream:
                             continue
                         self.done += len(chunk)
                         if self.total is not None and self.done > self.total:
-                            raise IntegrityError(
+                            raise TransferSizeMismatch(
                                 f"{self.description}: received more than the {self.total} "
                                 "bytes announced",
                                 name=self.description,
                                 expected=self.total,
                                 actual=self.done,
                             )
+                        self._check_bound()
                         self._progress.update(self.done)
                         yield chunk
                 except requests.exceptions.ContentDecodingError as error:
@@ -914,6 +848,27 @@ class DownloadStream:
         return f"<DownloadStream GET {self.url} {self.done}/{total} bytes>"
 
 
+def expansion_limit(received: int, max_bytes: int | None = None) -> int:
+    """How many bytes a download or extraction may write after ``received`` bytes arrived.
+
+    ``max_bytes`` when given; otherwise :data:`DEFAULT_EXPANSION_RATIO` times ``received``
+    plus :data:`DEFAULT_EXPANSION_MARGIN`. An uncompressed download or tar never reaches
+    the default bound; a gzip bomb or a sparse member would.
+
+    >>> expansion_limit(1024, max_bytes=10)
+    10
+    """
+    if max_bytes is not None:
+        return max_bytes
+    return DEFAULT_EXPANSION_RATIO * received + DEFAULT_EXPANSION_MARGIN
+
+
+def _check_max_bytes(max_bytes: int | None) -> int | None:
+    if max_bytes is not None and (not isinstance(max_bytes, int) or max_bytes < 0):
+        raise errors.QueryError(f"max_bytes must be None or an int >= 0, not {max_bytes!r}")
+    return max_bytes
+
+
 def _int_header(value: str | None) -> int | None:
     try:
         return int(value) if value is not None else None
@@ -942,12 +897,17 @@ def is_file_object(target: object) -> bool:
     return hasattr(target, "write") and not isinstance(target, (str, os.PathLike))
 
 
-def download_target(to: DownloadTarget, default_name: str) -> Path | IO[bytes]:
+def download_target(
+    to: DownloadTarget, default_name: str, *, overwrite: bool = False
+) -> Path | IO[bytes]:
     """Where a download goes: the file object itself, or the final path of the file.
 
     A path naming an existing directory, or a string ending in a separator (the directory
-    is then created), gets ``default_name`` appended; otherwise the path is the file, and
-    its directory must exist. Checked before any request is sent.
+    is then created), gets ``default_name`` appended (control characters in it replaced by
+    :data:`CONTROL_REPLACEMENT`); otherwise the path is the file, and its directory must
+    exist. Checked before any request is sent: an existing file raises
+    :class:`DownloadTargetExists` unless ``overwrite=True``, and a path inside a ``.git``
+    directory raises :class:`UnsafeDownloadTarget`.
 
     Example::
 
@@ -958,52 +918,93 @@ def download_target(to: DownloadTarget, default_name: str) -> Path | IO[bytes]:
     text = os.fspath(cast("str | os.PathLike[str]", to))
     target = Path(text)
     if text.endswith(("/", os.sep)) or target.is_dir():
+        _refuse_forbidden_directory(target)
         target.mkdir(parents=True, exist_ok=True)
-        return target / _local_name(default_name)
-    if not target.parent.is_dir():
+        target = target / _local_name(default_name)
+    elif not target.parent.is_dir():
         raise FileNotFoundError(
             f"cannot download to {text!r}: {str(target.parent)!r} is no directory"
         )
+    _refuse_forbidden_directory(target)
+    if not overwrite and os.path.lexists(target):
+        raise DownloadTargetExists(str(target))
     return target
 
 
+def _refuse_forbidden_directory(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`UnsafeDownloadTarget` when ``path`` lies inside a ``.git`` directory.
+
+    Both the path as given and with symbolic links resolved are checked. Public as
+    :func:`check_download_directory`, for checks before a request is sent.
+    """
+    parts = Path(os.path.abspath(path)).parts + Path(os.path.realpath(path)).parts
+    for part in parts:
+        if part.lower() in FORBIDDEN_DIRECTORIES:
+            raise UnsafeDownloadTarget(
+                f"refusing to write {str(path)!r}: flamehub never writes into a "
+                f"{part!r} directory (a download there could plant hooks that run later)"
+            )
+
+
+def check_download_directory(directory: str | os.PathLike[str]) -> None:
+    """Refuse a directory a download must never write into, before any request is sent.
+
+    Example::
+
+        check_download_directory("results/")        # fine
+        check_download_directory(".git/hooks")      # raises UnsafeDownloadTarget
+    """
+    _refuse_forbidden_directory(directory)
+
+
 def save_stream(
-    open_stream: Callable[[], DownloadStream], to: DownloadTarget, *, default_name: str
+    open_stream: Callable[[], DownloadStream],
+    to: DownloadTarget,
+    *,
+    default_name: str,
+    overwrite: bool = False,
 ) -> Path | None:
     """Open a download and write it to ``to``: a file object, a file path or a directory.
 
     The target is checked (:func:`download_target`) before ``open_stream()`` sends the
-    request. A path is written atomically (:func:`atomic_writer`). Returns the path written,
-    or ``None`` for a file object.
+    request. A path is written atomically (:func:`atomic_writer`) and never replaces an
+    existing file unless ``overwrite=True``. Returns the path written, or ``None`` for a
+    file object.
 
     Example::
 
         save_stream(bucket_file.stream, "downloads/", default_name="data.csv")
     """
-    target = download_target(to, default_name)
+    target = download_target(to, default_name, overwrite=overwrite)
     with open_stream() as stream:
         if not isinstance(target, Path):
             stream.write_to(target)
             return None
-        with atomic_writer(target) as handle:
+        with atomic_writer(target, overwrite=overwrite) as handle:
             stream.write_to(handle)
     return target
 
 
 def _local_name(name: str) -> str:
     base = posixpath.basename(str(name).replace("\\", "/"))
+    base = CONTROL_CHARACTERS.sub(CONTROL_REPLACEMENT, base)
     if base in ("", ".", ".."):
         raise errors.QueryError(f"cannot derive a file name from {name!r}: give a file path")
     return base
 
 
 @contextlib.contextmanager
-def atomic_writer(target: str | os.PathLike[str], *, fsync: bool = False) -> Iterator[BinaryIO]:
+def atomic_writer(
+    target: str | os.PathLike[str], *, fsync: bool = False, overwrite: bool = True
+) -> Iterator[BinaryIO]:
     """Write ``target`` through a temporary file in its directory, renamed into place on success.
 
     On any error the temporary file is removed, so ``target`` is either the complete new
     content or whatever was there before. ``fsync=True`` also flushes the data to the disk
     before the rename (durability across a power loss, at the cost of speed).
+    ``overwrite=False`` puts the file in place only if nothing exists under its name (a hard
+    link, atomic), else raises :class:`DownloadTargetExists`. The file is created with mode
+    ``0o666`` less the umask: never executable.
 
     Example::
 
@@ -1014,6 +1015,7 @@ def atomic_writer(target: str | os.PathLike[str], *, fsync: bool = False) -> Ite
     final = Path(target)
     temporary = final.with_name(f".{final.name}.{secrets.token_hex(6)}{PARTIAL_SUFFIX}")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0)
     descriptor = os.open(temporary, flags, 0o666)
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -1021,14 +1023,47 @@ def atomic_writer(target: str | os.PathLike[str], *, fsync: bool = False) -> Ite
             handle.flush()
             if fsync:
                 os.fsync(handle.fileno())
-        os.replace(temporary, final)
+        if overwrite:
+            os.replace(temporary, final)
+        else:
+            _place_new(temporary, final)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
         raise
 
 
+def _place_new(temporary: Path, final: Path) -> None:
+    """Move ``temporary`` to ``final`` only if ``final`` does not exist (no race window)."""
+    try:
+        os.link(temporary, final, follow_symlinks=False)
+    except FileExistsError:
+        raise DownloadTargetExists(str(final)) from None
+    except (OSError, NotImplementedError):
+        # a file system without hard links: check, then rename (a small race remains)
+        if os.path.lexists(final):
+            raise DownloadTargetExists(str(final)) from None
+        os.replace(temporary, final)
+        return
+    temporary.unlink()
+
+
 # -- safe tar extraction -----------------------------------------------------------------
+
+
+def _set_mtime(target: Path, value: Any) -> None:
+    """Give ``target`` an archive member's mtime, clamped to a range every OS accepts."""
+    try:
+        mtime = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return
+    if math.isnan(mtime) or mtime <= 0:
+        return
+    mtime = min(mtime, MAX_EXTRACTED_MTIME)
+    try:
+        os.utime(target, (mtime, mtime))
+    except (OSError, OverflowError, ValueError) as error:
+        logger.info("kept the current mtime of %s: %s", target, _describe(error))
 
 
 class ChunkReader(io.RawIOBase):
@@ -1043,6 +1078,11 @@ class ChunkReader(io.RawIOBase):
         super().__init__()
         self._chunks = iter(chunks)
         self._pending = memoryview(b"")
+        self._read = 0
+
+    def tell_read(self) -> int:
+        """How many bytes were read from the chunks so far."""
+        return self._read
 
     def readable(self) -> bool:
         return True
@@ -1056,16 +1096,19 @@ class ChunkReader(io.RawIOBase):
         size = min(len(buffer), len(self._pending))
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
+        self._read += size
         return size
 
 
 def safe_member_path(root: Path, member: tarfile.TarInfo) -> Path | None:
     """Where ``member`` may be extracted below ``root``; raises :class:`UnsafeArchiveMember`.
 
-    Refused: absolute names, ``..`` components, symbolic and hard links (the Hub never puts
-    links in a bucket archive, and a later link could redirect an earlier one out of the
-    target), devices, FIFOs, and anything that resolves outside ``root`` through a symlink
-    already on disk. Returns ``None`` for the archive's root directory entry (``.``).
+    Refused: absolute names, ``..`` components, names with control characters, anything
+    inside a ``.git`` directory, symbolic and hard links (the Hub never puts links in a
+    bucket archive, and a later link could redirect an earlier one out of the target),
+    GNU sparse members (a few bytes of archive become any size on disk), devices, FIFOs,
+    and anything that resolves outside ``root`` through a symlink already on disk. Returns
+    ``None`` for the archive's root directory entry (``.``).
 
     Example::
 
@@ -1080,6 +1123,12 @@ def safe_member_path(root: Path, member: tarfile.TarInfo) -> Path | None:
     parts = [part for part in PurePosixPath(normalized).parts if part not in ("", ".")]
     if ".." in parts:
         raise UnsafeArchiveMember(name, "path with '..'")
+    if CONTROL_CHARACTERS.search(name):
+        raise UnsafeArchiveMember(name, "the name contains control characters")
+    if any(part.lower() in FORBIDDEN_DIRECTORIES for part in parts):
+        raise UnsafeArchiveMember(name, "inside a .git directory")
+    if member.issparse():
+        raise UnsafeArchiveMember(name, "GNU sparse file")
     if member.issym() or member.islnk():
         raise UnsafeArchiveMember(name, f"link to {member.linkname!r}")
     if not (member.isreg() or member.isdir()):
@@ -1100,24 +1149,52 @@ def extract_tar_stream(
     directory: str | os.PathLike[str],
     *,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    overwrite: bool = False,
+    max_bytes: int | None = None,
+    received: Callable[[], int] | None = None,
 ) -> list[Path]:
     """Extract an uncompressed tar arriving as chunks into ``directory``, member by member.
 
     Nothing is buffered beyond one chunk: each regular file is written with
     :func:`atomic_writer` as its bytes arrive. Members are checked with
     :func:`safe_member_path`; the first unsafe one raises :class:`UnsafeArchiveMember`
-    (files extracted before it stay). Permission bits are limited to
-    :data:`EXTRACTED_MODE_MASK`; ownership is not restored. Returns the files written.
+    (files extracted before it stay). An existing file is never replaced unless
+    ``overwrite=True`` (:class:`DownloadTargetExists`). Permission bits are limited to
+    :data:`EXTRACTED_MODE_MASK` (never executable); ownership is not restored; an absurd
+    ``mtime`` is clamped to :data:`MAX_EXTRACTED_MTIME`. The bytes written are bounded by
+    :func:`expansion_limit` of the bytes received (``received()``, default: the bytes
+    read from ``chunks``) or by ``max_bytes`` (:class:`DownloadTooLarge`). Returns the
+    files written.
 
     Example::
 
         extract_tar_stream(bucket.stream_tarball(), "results/")
     """
     root = Path(directory)
+    _refuse_forbidden_directory(root)
     root.mkdir(parents=True, exist_ok=True)
     root = root.resolve()
+    _check_max_bytes(max_bytes)
     written: list[Path] = []
     reader = ChunkReader(chunks)
+    bytes_received = received if received is not None else reader.tell_read
+    total = 0
+
+    def copy(source: IO[bytes], handle: IO[bytes], name: str) -> None:
+        nonlocal total
+        while block := source.read(chunk_size):
+            total += len(block)
+            limit = expansion_limit(bytes_received(), max_bytes)
+            if total > limit:
+                raise DownloadTooLarge(
+                    f"refusing to extract {name!r}: the archive would write more than "
+                    f"{limit} bytes ({bytes_received()} bytes received; pass max_bytes= "
+                    "to allow more)",
+                    limit=limit,
+                    written=total,
+                )
+            handle.write(block)
+
     try:
         with tarfile.open(fileobj=reader, mode="r|", bufsize=chunk_size) as archive:
             for member in archive:
@@ -1128,13 +1205,18 @@ def extract_tar_stream(
                     target.mkdir(parents=True, exist_ok=True)
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
+                if not overwrite and os.path.lexists(target):
+                    raise DownloadTargetExists(str(target))
                 source = archive.extractfile(member)
                 assert source is not None  # a regular file always has content
-                with atomic_writer(target) as handle:
-                    shutil.copyfileobj(source, handle, chunk_size)
-                os.chmod(target, (member.mode | EXTRACTED_MODE_MINIMUM) & EXTRACTED_MODE_MASK)
-                if member.mtime > 0:
-                    os.utime(target, (member.mtime, member.mtime))
+                mode = (member.mode | EXTRACTED_MODE_MINIMUM) & EXTRACTED_MODE_MASK
+                with atomic_writer(target, overwrite=overwrite) as handle:
+                    copy(source, handle, member.name)
+                    if hasattr(os, "fchmod"):  # before it is in place (POSIX)
+                        os.fchmod(handle.fileno(), mode)
+                if not hasattr(os, "fchmod"):
+                    os.chmod(target, mode)
+                _set_mtime(target, member.mtime)
                 written.append(target)
     except tarfile.TarError as error:
         raise errors.InvalidResponse(
@@ -1145,29 +1227,39 @@ def extract_tar_stream(
 
 
 __all__ = [
+    "CONTROL_CHARACTERS",
+    "CONTROL_REPLACEMENT",
     "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_EXPANSION_MARGIN",
+    "DEFAULT_EXPANSION_RATIO",
     "DEFAULT_RESUME_ATTEMPTS",
     "DOWNLOAD_HEADERS",
+    "MAX_EXTRACTED_MTIME",
     "MIN_CHUNK_SIZE",
     "AnalysisFilesTimeout",
     "ChunkReader",
     "DownloadStream",
     "DownloadTarget",
-    "IntegrityError",
+    "DownloadTargetExists",
+    "DownloadTooLarge",
     "MultipartBody",
     "Progress",
     "ProgressCallback",
     "ProgressOption",
     "TransferError",
+    "TransferSizeMismatch",
     "UnsafeArchiveMember",
+    "UnsafeDownloadTarget",
     "UploadNotResent",
     "UploadPart",
     "UploadSource",
     "UploadSourceChanged",
     "atomic_writer",
     "bucket_path",
+    "check_download_directory",
     "collect_parts",
     "download_target",
+    "expansion_limit",
     "extract_tar_stream",
     "safe_member_path",
     "save_stream",

@@ -13,19 +13,24 @@ with ``list``, ``get``, ``create``, ``update``, ``delete`` and its actions::
     eval "$(flamehub completion bash)"
 
 Connection settings come from flags, then ``FLAMEHUB_*`` variables, then the config file
-written by ``flamehub login``. Exit codes: 0 success, 1 Hub or query error, 2 usage error.
+written by ``flamehub login``, which keeps credentials per Hub URL and uses them only with
+that URL. Secrets given as flags work but print a warning (other users see command lines):
+let ``flamehub login`` ask for them, or use the environment. Hub data is printed with
+control characters escaped. Exit codes: 0 success, 1 Hub or query error, 2 usage error,
+130 after Ctrl-C, 143 after SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import inspect
 import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -46,6 +51,15 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 #: Exit status after Ctrl-C (128 + SIGINT).
 EXIT_INTERRUPTED = 130
+#: Exit status after SIGTERM (128 + SIGTERM).
+EXIT_TERMINATED = 128 + signal.SIGTERM
+#: Secret options -> the environment variable to use instead (see :func:`_warn_secret_flags`).
+SECRET_FLAGS: dict[str, str] = {
+    "password": "--password",
+    "robot_secret": "--robot-secret",
+    "client_secret": "--client-secret",
+    "token": "--token",
+}
 #: The Hub version ``flamehub serve`` and ``flamehub quickstart`` start by default.
 DEFAULT_LOCAL_VERSION = "0.14.0"
 #: The ``--port`` of ``flamehub serve`` that means "any free port".
@@ -62,6 +76,14 @@ class CommandError(errors.FlamehubError):
     """A command that cannot run as given (reported as ``error: ...``, exit 1)."""
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like Ctrl-C, so partial downloads are removed."""
+
+
+#: Secrets typed at a prompt during this run, masked in messages like the others.
+_TYPED_SECRETS: list[str] = []
+
+
 # -- parser ---------------------------------------------------------------------------
 
 
@@ -75,12 +97,22 @@ def _connection_options() -> argparse.ArgumentParser:
     group = parent.add_argument_group("connection (flags > FLAMEHUB_* environment > config)")
     group.add_argument("--url", help="the Hub's base URL (FLAMEHUB_URL)")
     group.add_argument("--username", help="user name for a password login (FLAMEHUB_USERNAME)")
-    group.add_argument("--password", help="password (FLAMEHUB_PASSWORD; prefer the prompt)")
+    group.add_argument(
+        "--password", help="password (visible to others: prefer the prompt or FLAMEHUB_PASSWORD)"
+    )
     group.add_argument("--robot-id", dest="robot_id", help="robot id (FLAMEHUB_ROBOT_ID)")
     group.add_argument(
-        "--robot-secret", dest="robot_secret", help="robot secret (FLAMEHUB_ROBOT_SECRET)"
+        "--robot-secret",
+        dest="robot_secret",
+        help="robot secret, legacy Hubs (visible to others: prefer FLAMEHUB_ROBOT_SECRET)",
     )
-    group.add_argument("--token", help="a bearer token (FLAMEHUB_TOKEN)")
+    group.add_argument("--client-id", dest="client_id", help="client id (FLAMEHUB_CLIENT_ID)")
+    group.add_argument(
+        "--client-secret",
+        dest="client_secret",
+        help="client secret (visible to others: prefer the prompt or FLAMEHUB_CLIENT_SECRET)",
+    )
+    group.add_argument("--token", help="a bearer token (visible to others: prefer FLAMEHUB_TOKEN)")
     group.add_argument(
         "--hub-version", dest="hub_version", help="skip detection (FLAMEHUB_HUB_VERSION)"
     )
@@ -130,8 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
         "login", parents=[connection], help="check credentials and store them (mode 0600)"
     )
     login.add_argument("--no-check", action="store_true", help="store without logging in")
+    login.add_argument(
+        "--with-token", action="store_true", help="ask for a bearer token instead of a password"
+    )
     login.set_defaults(handler=_cmd_login)
     logout = commands.add_parser("logout", help="forget the stored credentials")
+    logout.add_argument("--url", help="forget only this Hub's credentials")
     logout.set_defaults(handler=_cmd_logout)
 
     serve = commands.add_parser("serve", help="run a local in-memory Hub until Ctrl-C")
@@ -241,6 +277,9 @@ def _add_resource(
         downloading = leaf("download", "download the file")
         downloading.add_argument("id", help="the file's id")
         downloading.add_argument("--to", default=".", help="a file or directory (default: .)")
+        downloading.add_argument(
+            "--overwrite", action="store_true", help="replace an existing file (default: refuse)"
+        )
         downloading.set_defaults(handler=_cmd_download)
 
 
@@ -285,7 +324,7 @@ def _emit(options: argparse.Namespace, out: TextIO, value: Any, fields: str | No
     elif isinstance(data, dict):
         out.write(_render.render_record(data) + "\n")
     elif data is not None:
-        out.write(f"{data}\n")
+        out.write(_render.printable(str(data)) + "\n")
 
 
 def _table_columns(options: argparse.Namespace, rows: list[dict[str, Any]]) -> list[str]:
@@ -302,12 +341,35 @@ def _stored_secrets() -> list[str]:
         stored = _config.load_config(_config.config_path())
     except (errors.FlamehubError, OSError):
         return []
-    return [value for name, value in stored.items() if name in _config.SECRETS]
+    return [
+        value
+        for entry in stored.hubs.values()
+        for name, value in entry.items()
+        if name in _config.SECRETS
+    ]
 
 
 def _one_line(error: BaseException, secrets: Sequence[str | None] = ()) -> str:
+    """The error as one printable line, each whole secret replaced by ``***``."""
     text = " ".join(str(error).split()) or type(error).__name__
-    return errors.mask_secrets(text, secrets)
+    return _render.printable(errors.mask_secrets(text, secrets))
+
+
+def _warn_secret_flags(options: argparse.Namespace, err: TextIO) -> None:
+    """Tell the person at the terminal that a secret on the command line is readable by others.
+
+    Printed when stderr is a terminal (a person typed the command), so scripts' error
+    output keeps its one-line form.
+    """
+    if not err.isatty():
+        return
+    for name, flag in SECRET_FLAGS.items():
+        if getattr(options, name, None):
+            err.write(
+                f"warning: {flag} is visible to other users of this machine (ps, shell "
+                f"history); leave it out to be asked for it by 'flamehub login', or set "
+                f"{_config.ENVIRONMENT[name]}\n"
+            )
 
 
 # -- commands -------------------------------------------------------------------------
@@ -362,7 +424,7 @@ def _cmd_delete(options: argparse.Namespace, out: TextIO) -> int:
     if getattr(options, "json", False):
         out.write(_render.to_json({"deleted": options.id}) + "\n")
     else:
-        out.write(f"Deleted {meta_of(options.model).name} {options.id}\n")
+        out.write(_render.printable(f"Deleted {meta_of(options.model).name} {options.id}") + "\n")
     return EXIT_OK
 
 
@@ -418,11 +480,11 @@ def _cmd_upload(options: argparse.Namespace, out: TextIO) -> int:
 def _cmd_download(options: argparse.Namespace, out: TextIO) -> int:
     with _settings(options).hub() as hub:
         stored = options.model.objects.using(hub).get(id=options.id)
-        path = stored.download(to=options.to, progress=_progress())
+        path = stored.download(to=options.to, progress=_progress(), overwrite=options.overwrite)
     if getattr(options, "json", False):
         out.write(_render.to_json({"id": options.id, "path": str(path)}) + "\n")
     else:
-        out.write(f"Saved {path}\n")
+        out.write(_render.printable(f"Saved {path}") + "\n")
     return EXIT_OK
 
 
@@ -432,6 +494,8 @@ def _prompt(label: str, secret: bool = False) -> str:
     answer = getpass.getpass(f"{label}: ") if secret else input(f"{label}: ")
     if not answer:
         raise CommandError(f"{label} is required")
+    if secret:
+        _TYPED_SECRETS.append(answer)
     return answer
 
 
@@ -442,7 +506,13 @@ def _cmd_login(options: argparse.Namespace, out: TextIO) -> int:
     values = {name: getattr(settings, name) for name in _config.ENVIRONMENT}
     if not values["url"]:
         values["url"] = _prompt("Hub URL")
-    if not (values["token"] or (values["robot_id"] and values["robot_secret"])):
+    if options.with_token:
+        values["token"] = values["token"] or _prompt("Token", secret=True)
+    elif values["client_id"]:
+        values["client_secret"] = values["client_secret"] or _prompt("Client secret", secret=True)
+    elif values["robot_id"]:
+        values["robot_secret"] = values["robot_secret"] or _prompt("Robot secret", secret=True)
+    elif not values["token"]:
         if not values["username"]:
             values["username"] = _prompt("Username")
         if not values["password"]:
@@ -454,19 +524,31 @@ def _cmd_login(options: argparse.Namespace, out: TextIO) -> int:
         with settings.hub() as hub:
             list(Realm.objects.using(hub)[:1])
     path = _config.config_path()
-    _config.save_config(path, settings.storable())
-    who = settings.username or settings.robot_id or "a token"
-    out.write(f"Logged in to {settings.url} as {who}; saved to {path}\n")
+    stored = _config.load_config(path)
+    entry = {key: value for key, value in settings.storable().items() if key != "url"}
+    assert settings.url is not None  # prompted for above
+    _config.save_config(path, stored.remember(settings.url, entry))
+    who = settings.username or settings.client_id or settings.robot_id or "a token"
+    out.write(_render.printable(f"Logged in to {settings.url} as {who}; saved to {path}") + "\n")
     return EXIT_OK
 
 
 def _cmd_logout(options: argparse.Namespace, out: TextIO) -> int:
     path = _config.config_path()
-    try:
-        path.unlink()
-    except FileNotFoundError:
+    if not path.exists():
         out.write(f"Not logged in ({path} does not exist)\n")
         return EXIT_OK
+    stored = _config.load_config(path)
+    if options.url and stored.for_url(options.url):
+        remaining = stored.forget(options.url)
+        if remaining.hubs:
+            _config.save_config(path, remaining)
+            out.write(_render.printable(f"Forgot {options.url} in {path}") + "\n")
+            return EXIT_OK
+    elif options.url:
+        out.write(_render.printable(f"Not logged in to {options.url}") + "\n")
+        return EXIT_OK
+    path.unlink()
     out.write(f"Removed {path}\n")
     return EXIT_OK
 
@@ -564,12 +646,40 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     secrets = [getattr(options, name, None) for name in _config.SECRETS]
     secrets += [os.environ.get(_config.ENVIRONMENT[name]) for name in _config.SECRETS]
     secrets += _stored_secrets()
+    _TYPED_SECRETS.clear()
+    _warn_secret_flags(options, sys.stderr)
     handler: Handler = options.handler
     try:
-        return handler(options, out)
+        with _sigterm_unwinds():
+            return handler(options, out)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("error: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except (errors.FlamehubError, requests.RequestException, OSError, ValueError) as error:
-        print(f"error: {_one_line(error, secrets)}", file=sys.stderr)
+        print(f"error: {_one_line(error, [*secrets, *_TYPED_SECRETS])}", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        _TYPED_SECRETS.clear()
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """While a command runs, SIGTERM raises :class:`Terminated` (clean-up code runs).
+
+    Only the main thread can install signal handlers; elsewhere nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -20,6 +20,7 @@ from typing import Any
 
 import attrs
 
+from ..files import CONTROL_CHARACTERS
 from ..resources.base import Resource, meta_of
 
 #: Columns a table shows by default, when the resource has them (in this order).
@@ -74,6 +75,19 @@ def plain(value: Any) -> Any:
     return value
 
 
+def printable(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\\x1b``), never sent raw.
+
+    Hub data (names, messages) may carry terminal escape sequences: a clipboard write,
+    a changed title, hidden text. Every line the command prints to a person goes through
+    this; JSON output escapes them by itself.
+
+    >>> printable("a\\x1b]52;c;eA==\\x07b")
+    'a\\\\x1b]52;c;eA==\\\\x07b'
+    """
+    return CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
 def to_json(value: Any) -> str:
     """``value`` as indented JSON text."""
     return json.dumps(plain(value), indent=2, default=str)
@@ -99,7 +113,7 @@ def _cell(value: Any) -> str:
         text = json.dumps(value)
     else:
         text = str(value)
-    text = text.replace("\n", " ")
+    text = printable(text.replace("\n", " "))
     if len(text) > MAX_CELL_WIDTH:
         text = text[: MAX_CELL_WIDTH - len(ELLIPSIS)] + ELLIPSIS
     return text
@@ -117,7 +131,7 @@ def render_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> s
         max([len(column), *(len(line[index]) for line in cells)])
         for index, column in enumerate(columns)
     ]
-    lines = [list(columns), ["-" * width for width in widths], *cells]
+    lines = [[printable(column) for column in columns], ["-" * width for width in widths], *cells]
     return "\n".join(
         COLUMN_GAP.join(
             text.ljust(width) for text, width in zip(line, widths, strict=True)
@@ -135,7 +149,9 @@ def render_record(record: Mapping[str, Any]) -> str:
     """
     if not record:
         return ""
-    width = max(len(key) for key in record)
+    keys = {key: printable(key) for key in record}
+    width = max(len(key) for key in keys.values())
     return "\n".join(
-        f"{key.ljust(width)}{COLUMN_GAP}{_cell(value)}".rstrip() for key, value in record.items()
+        f"{keys[key].ljust(width)}{COLUMN_GAP}{_cell(value)}".rstrip()
+        for key, value in record.items()
     )

@@ -105,7 +105,7 @@ class BucketTransferMixin(_Base):
         body is read ``chunk_size`` bytes at a time, whatever the file sizes. ``progress=True``
         shows a tqdm bar, a callable gets ``(done, total)`` bytes. The body is never resent
         automatically (:class:`~flamehub.files.UploadNotResent`); the Hub's answer is
-        checked against the sizes sent (:class:`~flamehub.files.IntegrityError`).
+        checked against the sizes sent (:class:`~flamehub.errors.TransferSizeMismatch`).
 
         Example::
 
@@ -143,6 +143,7 @@ class BucketTransferMixin(_Base):
         progress: ProgressOption = None,
         resume_attempts: int = DEFAULT_RESUME_ATTEMPTS,
         using: Hub | None = None,
+        max_bytes: int | None = None,
     ) -> DownloadStream:
         """The bucket as a tar archive (``GET /buckets/<id>/stream``), as chunks of bytes.
 
@@ -164,6 +165,7 @@ class BucketTransferMixin(_Base):
             resume_attempts=resume_attempts,
             progress=progress,
             description=f"{bucket_id}.tar",  # the name the Hub gives it, lowercased
+            max_bytes=max_bytes,
         )
 
     @overload
@@ -175,6 +177,8 @@ class BucketTransferMixin(_Base):
         progress: ProgressOption = ...,
         resume_attempts: int = ...,
         using: Hub | None = ...,
+        overwrite: bool = ...,
+        max_bytes: int | None = ...,
     ) -> Path: ...
     @overload
     def download_tarball(
@@ -185,6 +189,8 @@ class BucketTransferMixin(_Base):
         progress: ProgressOption = ...,
         resume_attempts: int = ...,
         using: Hub | None = ...,
+        overwrite: bool = ...,
+        max_bytes: int | None = ...,
     ) -> None: ...
     def download_tarball(
         self,
@@ -194,12 +200,15 @@ class BucketTransferMixin(_Base):
         progress: ProgressOption = None,
         resume_attempts: int = DEFAULT_RESUME_ATTEMPTS,
         using: Hub | None = None,
+        overwrite: bool = False,
+        max_bytes: int | None = None,
     ) -> Path | None:
         """Save the bucket's tar archive to a file path, a directory or a binary file object.
 
         In a directory the archive is named ``<bucket id>.tar``. A path is written under a
         temporary name and renamed when complete, so a failed download leaves nothing under
-        the final name. Returns the path written (``None`` for a file object).
+        the final name; an existing file is only replaced with ``overwrite=True``. Returns
+        the path written (``None`` for a file object).
 
         Example::
 
@@ -212,9 +221,11 @@ class BucketTransferMixin(_Base):
                 progress=progress,
                 resume_attempts=resume_attempts,
                 using=using,
+                max_bytes=max_bytes,
             ),
             to,
             default_name=f"{bucket_id}.tar",
+            overwrite=overwrite,
         )
 
     def download_all(
@@ -225,27 +236,41 @@ class BucketTransferMixin(_Base):
         progress: ProgressOption = None,
         resume_attempts: int = DEFAULT_RESUME_ATTEMPTS,
         using: Hub | None = None,
+        overwrite: bool = False,
+        max_bytes: int | None = None,
     ) -> list[Path]:
         """Download every file of the bucket into the directory ``to`` (created if needed).
 
         The tar archive is extracted while it streams in, without a temporary copy of it:
         each file is written under a temporary name and renamed when complete. Members with
-        absolute paths or ``..``, links and device files are refused
-        (:class:`~flamehub.files.UnsafeArchiveMember`). Returns the files written.
+        absolute paths or ``..``, links, sparse members, device files and anything inside
+        a ``.git`` directory are refused (:class:`~flamehub.errors.UnsafeArchiveMember`);
+        an existing file is only replaced with ``overwrite=True``; no file is made
+        executable; what is written is bounded (``max_bytes``, else
+        :func:`~flamehub.files.expansion_limit`). Returns the files written.
 
         Example::
 
             for path in result_bucket.download_all(to="results/", progress=True):
                 print(path)
         """
+        files.check_download_directory(to)  # before the request
         stream = self.stream_tarball(
             chunk_size=chunk_size,
             progress=progress,
             resume_attempts=resume_attempts,
             using=using,
+            max_bytes=max_bytes,
         )
         with stream:
-            return files.extract_tar_stream(stream, to, chunk_size=chunk_size)
+            return files.extract_tar_stream(
+                stream,
+                to,
+                chunk_size=chunk_size,
+                overwrite=overwrite,
+                max_bytes=max_bytes,
+                received=lambda: stream.received,
+            )
 
     # -- analysis buckets ------------------------------------------------------------
 
@@ -377,6 +402,7 @@ class BucketFileTransferMixin(_Base):
         progress: ProgressOption = None,
         resume_attempts: int = DEFAULT_RESUME_ATTEMPTS,
         using: Hub | None = None,
+        max_bytes: int | None = None,
     ) -> DownloadStream:
         """The file's bytes (``GET /bucket-files/<id>/stream``), as chunks of ``chunk_size``.
 
@@ -407,6 +433,7 @@ class BucketFileTransferMixin(_Base):
             resume_attempts=resume_attempts,
             progress=progress,
             description=self._download_name(),
+            max_bytes=max_bytes,
         )
 
     @overload
@@ -418,6 +445,8 @@ class BucketFileTransferMixin(_Base):
         progress: ProgressOption = ...,
         resume_attempts: int = ...,
         using: Hub | None = ...,
+        overwrite: bool = ...,
+        max_bytes: int | None = ...,
     ) -> Path: ...
     @overload
     def download(
@@ -428,6 +457,8 @@ class BucketFileTransferMixin(_Base):
         progress: ProgressOption = ...,
         resume_attempts: int = ...,
         using: Hub | None = ...,
+        overwrite: bool = ...,
+        max_bytes: int | None = ...,
     ) -> None: ...
     def download(
         self,
@@ -437,12 +468,16 @@ class BucketFileTransferMixin(_Base):
         progress: ProgressOption = None,
         resume_attempts: int = DEFAULT_RESUME_ATTEMPTS,
         using: Hub | None = None,
+        overwrite: bool = False,
+        max_bytes: int | None = None,
     ) -> Path | None:
         """Save the file to a path, into a directory (under its name) or to a binary file object.
 
         A path is written under a temporary name in the same directory and renamed when the
         download is complete and verified: a failed download leaves nothing under the final
-        name. Returns the path written (``None`` for a file object).
+        name. An existing file is only replaced with ``overwrite=True``
+        (:class:`~flamehub.errors.DownloadTargetExists`), a ``.git`` directory is never
+        written to. Returns the path written (``None`` for a file object).
 
         Example::
 
@@ -454,9 +489,11 @@ class BucketFileTransferMixin(_Base):
                 progress=progress,
                 resume_attempts=resume_attempts,
                 using=using,
+                max_bytes=max_bytes,
             ),
             to,
             default_name=self._download_name(),
+            overwrite=overwrite,
         )
 
 

@@ -54,13 +54,20 @@ def test_login_refuses_wrong_credentials_without_echoing_them(cli, local, config
 def test_precedence_flags_over_environment_over_file() -> None:
     stored = {"url": "http://file", "username": "file-user", "password": "file-pw"}
     env = {"FLAMEHUB_URL": "http://env", "FLAMEHUB_USERNAME": "env-user"}
-    settings = _config.resolve({"url": "http://flag"}, env, stored)
+    settings = _config.resolve({"url": "http://file/"}, env, stored)
     assert (settings.url, settings.username, settings.password) == (
-        "http://flag",
+        "http://file/",
         "env-user",
         "file-pw",
     )
     assert "file-pw" not in repr(settings)
+    # The stored password belongs to http://file only (#12 item 1: it once went to any URL).
+    elsewhere = _config.resolve({"url": "http://flag"}, env, stored)
+    assert (elsewhere.url, elsewhere.username, elsewhere.password) == (
+        "http://flag",
+        "env-user",
+        None,
+    )
 
 
 def test_values_are_parsed_sensibly() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from flamehub import NotFound
-from flamehub.files import DownloadStream, IntegrityError, TransferError
+from flamehub.files import DownloadStream, TransferError, TransferSizeMismatch
 from flamehub.models import BucketFile
 from tests.files.conftest import MiB, StorageDouble, file_of, leftovers, sha256_of
 
@@ -104,7 +104,9 @@ def test_interruption_without_range_support_raises_and_keeps_the_old_file(
     target = out / "data.bin"
     target.write_bytes(b"the previous version")
     with pytest.raises(TransferError, match=r"after 1048576 of \d+ bytes.*Accept-Ranges"):
-        served_file(storage_double, source).download(to=target, using=storage_double.hub())
+        served_file(storage_double, source).download(
+            to=target, using=storage_double.hub(), overwrite=True
+        )
     assert target.read_bytes() == b"the previous version"
     assert leftovers(out) == ["data.bin"]
     assert len(file_gets(storage_double)) == 1
@@ -139,7 +141,7 @@ def test_error_status_raises_before_the_first_byte(storage_double: StorageDouble
 def test_size_contradicting_content_length_raises_before_the_first_byte(
     storage_double: StorageDouble, source: Path, out: Path
 ) -> None:
-    with pytest.raises(IntegrityError, match=f"announced {SIZE + 1} bytes") as caught:
+    with pytest.raises(TransferSizeMismatch, match=f"announced {SIZE + 1} bytes") as caught:
         served_file(storage_double, source, size=SIZE + 1).download(
             to=out, using=storage_double.hub()
         )
@@ -155,7 +157,7 @@ def test_size_is_verified_without_content_length(
     # integrity error, fewer a transfer that broke off (no Range: nothing to resume).
     storage_double.announce_length = False
     storage_double.accept_ranges = False
-    expected = IntegrityError if size < SIZE else TransferError
+    expected = TransferSizeMismatch if size < SIZE else TransferError
     with pytest.raises(expected):
         served_file(storage_double, source, size=size).download(to=out, using=storage_double.hub())
     assert leftovers(out) == []

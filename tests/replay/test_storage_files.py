@@ -20,7 +20,7 @@ import attrs
 import pytest
 import responses
 
-from flamehub.files import DOWNLOAD_HEADERS, IntegrityError, MultipartBody, TransferError
+from flamehub.files import DOWNLOAD_HEADERS, MultipartBody, TransferError, TransferSizeMismatch
 from flamehub.models import Bucket, BucketFile
 from flamehub.query.queryset import load
 from tests.conftest import CURRENT_VERSION, HUB_URL, LEGACY_VERSION, make_hub
@@ -119,7 +119,7 @@ def test_upload_answer_with_a_wrong_size_raises(
     answer = copy.deepcopy(recorded.response_body)
     answer["data"] = [dict(row, size=row["size"] + 1) for row in answer["data"]]
     rsps.add("POST", HUB_URL + recorded.path, json=answer, status=201)
-    with pytest.raises(IntegrityError, match="hello.txt") as caught:
+    with pytest.raises(TransferSizeMismatch, match="hello.txt") as caught:
         bucket_of(recording).upload(*UPLOADED, using=hub)
     assert (caught.value.expected, caught.value.actual) == (12, 13)
 
@@ -180,7 +180,7 @@ def test_file_stream_shorter_than_the_recorded_size_raises(
         headers=headers,
         content_type="application/octet-stream",
     )
-    expected: type[Exception] = IntegrityError if announce_length else TransferError
+    expected: type[Exception] = TransferSizeMismatch if announce_length else TransferError
     with pytest.raises(expected, match="12"):
         recorded_file(recording, hub).download(to=tmp_path / "hello.txt")
     assert list(tmp_path.iterdir()) == []
