@@ -285,8 +285,9 @@ class _GrantAuth(HubAuth):
                 url=url,
             ) from None
         if response.status_code >= 400:
-            failure = _authentication_error(response, grant)
-            raise failure
+            # a hostile or careless server may echo what it was sent: never the credentials
+            sent_secrets = [str(v) for k, v in body.items() if v and errors.is_secret_key(k)]
+            raise _authentication_error(response, grant, sent_secrets)
         # The token endpoint's answer is never echoed: it may carry a token in any shape.
         try:
             payload = transport.json(response)
@@ -333,12 +334,15 @@ def _key_names(payload: Any) -> str:
     return ", ".join(sorted(k for k in payload if isinstance(k, str) and _FIELD_NAME.match(k)))
 
 
-def _authentication_error(response: requests.Response, grant: str) -> errors.AuthenticationError:
+def _authentication_error(
+    response: requests.Response, grant: str, sent_secrets: list[str]
+) -> errors.AuthenticationError:
     """The refusal of a grant, with the server's code and message but nothing of an odd
-    body (a non-JSON answer or token-looking keys are not carried along)."""
+    body (a non-JSON answer or token-looking keys are not carried along) and none of the
+    credentials the grant sent (a server that echoes them has them masked)."""
     from .transport import error_from_response
 
-    base = error_from_response(response)
+    base = error_from_response(response, sent_secrets)
     if isinstance(base.body, dict):
         body: Any = {
             key: value for key, value in base.body.items() if not errors.is_secret_key(str(key))

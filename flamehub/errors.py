@@ -146,6 +146,26 @@ def mask_secrets(text: str, secrets: Iterable[str | None], mask: str = "***") ->
     return text
 
 
+def mask_secrets_in(value: Any, secrets: Iterable[str | None]) -> Any:
+    """``value`` (decoded JSON) with :func:`mask_secrets` applied to every string in it.
+
+    Example::
+
+        mask_secrets_in({"message": "bad password hunter2"}, ["hunter2"])
+        # {'message': 'bad password ***'}
+    """
+    secrets = [secret for secret in secrets if secret]
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        return mask_secrets(value, secrets)
+    if isinstance(value, dict):
+        return {key: mask_secrets_in(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets_in(item, secrets) for item in value]
+    return value
+
+
 def redact_preview(text: str) -> str:
     """``text`` with the values of secret-looking keys (``secret``, ``password``,
     ``access_token`` ...) replaced, so that a body preview never shows a credential.

@@ -34,7 +34,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, TypeGuard, runtime_checkable
 from urllib.parse import urlencode, urljoin
 
@@ -874,8 +874,14 @@ class _Watchdog:
             self._timer.cancel()
 
 
-def error_from_response(response: requests.Response) -> errors.HubAPIError:
-    """Build the :class:`~flamehub.errors.HubAPIError` for an error answer."""
+def error_from_response(
+    response: requests.Response, secrets: Sequence[str] = ()
+) -> errors.HubAPIError:
+    """Build the :class:`~flamehub.errors.HubAPIError` for an error answer.
+
+    ``secrets``: what the request sent that must not come back in the error, should the
+    server echo it (masked wherever it stands in the body).
+    """
     request = response.request
     method, url = (request.method or "", request.url or "") if request else ("", "")
     body: Any
@@ -883,6 +889,7 @@ def error_from_response(response: requests.Response) -> errors.HubAPIError:
         body = jsonlib.loads(response.content) if response.content else None
     except (ValueError, RecursionError):
         body = errors.redact_preview(_preview(response.content))
+    body = errors.mask_secrets_in(body, secrets)
     code: str | None = None
     message = ""
     issues: list[dict[str, Any]] = []

@@ -67,3 +67,32 @@ def test_odd_token_answers_are_not_echoed(
     shown = [str(error), repr(error), repr(vars(error)), caplog.text]
     assert not [text for text in shown if LEAKED in text]
     assert "token" in str(error)  # still says what failed
+
+
+PASSWORD = "s3cret-Pa55word-echo"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f'{{"code": "invalid_grant", "message": "wrong password {PASSWORD} for admin"}}',
+        f'{{"code": "invalid_grant", "message": "no", "echo": "you sent {PASSWORD}"}}',
+        f'{{"code": "invalid_grant", "message": "no", "sent": {{"password": "{PASSWORD}"}}}}',
+    ],
+    ids=["in-message", "in-other-key", "nested"],
+)
+def test_a_refusal_that_echoes_the_password_does_not_show_it(
+    body: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with hostile_server(_token_endpoint(401, "application/json", body)) as server:
+        auth = PasswordAuth("admin", PASSWORD)
+        hub = Hub(server.url, auth=auth, hub_version="0.14.0")
+        with pytest.raises(AuthenticationError) as caught:
+            auth.token()
+        hub.close()
+    error = caught.value
+    shown = [str(error), repr(error), repr(vars(error)), caplog.text]
+    assert not [text for text in shown if PASSWORD in text]
+    assert "password grant refused" in str(error)
+    assert error.code == "invalid_grant"
