@@ -754,10 +754,6 @@ def _rechunk(stream: DownloadStream, chunk_size: int) -> Iterator[bytes]:
 # -- generating the per-resource functions ---------------------------------------------------
 
 
-def _allowed_somewhere(meta: ResourceMeta, operation: str) -> bool:
-    return any(meta.allows(operation, generation) for generation in meta.generations)
-
-
 def _create_fields(meta: ResourceMeta) -> list[str]:
     return [name for name, spec in meta.scalar_fields.items() if spec.options.create]
 
@@ -836,7 +832,7 @@ def _make_functions(resource_meta: ResourceMeta, example: str) -> dict[str, Call
         'page={"limit": 10}, sort={"by": "created_at", "order": "descending"})\n',
     )
 
-    if _allowed_somewhere(resource_meta, "gettable"):
+    if resource_meta.allows_any("gettable"):
 
         def get_one(
             self: _HubServiceClient, obj_or_id: Any, *, fields: str | Iterable[str] | None = None
@@ -852,7 +848,7 @@ def _make_functions(resource_meta: ResourceMeta, example: str) -> dict[str, Call
             f"Example::\n\n    {example}.get_{singular}({singular}_id)\n",
         )
 
-    if _allowed_somewhere(resource_meta, "creatable") and _create_fields(resource_meta):
+    if resource_meta.allows_any("creatable") and _create_fields(resource_meta):
         positional = _positional(resource_meta)
 
         def create(self: _HubServiceClient, *args: Any, **values: Any) -> Any:
@@ -885,7 +881,7 @@ def _make_functions(resource_meta: ResourceMeta, example: str) -> dict[str, Call
             f"Example::\n\n    {example}.create_{singular}({shown})\n",
         )
 
-    if _allowed_somewhere(resource_meta, "updatable") and _updatable_fields(model):
+    if resource_meta.allows_any("updatable") and _updatable_fields(model):
 
         def update(
             self: _HubServiceClient,
@@ -906,7 +902,7 @@ def _make_functions(resource_meta: ResourceMeta, example: str) -> dict[str, Call
             f"{sorted(_updatable_fields(model))[0]}=..., other=UNSET)\n",
         )
 
-    if _allowed_somewhere(resource_meta, "deletable"):
+    if resource_meta.allows_any("deletable"):
 
         def delete(self: _HubServiceClient, obj_or_id: Any) -> None:
             self._delete(model, obj_or_id)

@@ -130,10 +130,6 @@ class ResourceMeta:
         self.ordering: tuple[str, ...] = tuple(getattr(declared, "ordering", ("created_at",)))
         self.server_ordering: tuple[str, ...] = tuple(getattr(declared, "server_ordering", ()))
         self.generations = frozenset(getattr(declared, "generations", ALL_GENERATIONS))
-        self.creatable: bool = getattr(declared, "creatable", True)
-        self.updatable: bool = getattr(declared, "updatable", True)
-        self.deletable: bool = getattr(declared, "deletable", True)
-        self.gettable: bool = getattr(declared, "gettable", True)
         #: A :class:`~flamehub.query.queryset.Manager` subclass for ``Model.objects``
         #: (``Meta.manager``), for collection-level actions such as ``sync()``.
         self.manager_class: type[Manager[Any]] | None = getattr(declared, "manager", None)
@@ -227,6 +223,24 @@ class ResourceMeta:
         if operation not in OPERATIONS:
             raise ValueError(f"unknown operation {operation!r}; known: {', '.join(OPERATIONS)}")
         return bool(self._declared[generation].get(operation, operation != "bulk_delete"))
+
+    def allows_any(self, operation: str, generations: Iterable[Generation] | None = None) -> bool:
+        """Whether ``operation`` exists on at least one of ``generations``.
+
+        ``generations`` defaults to those that have the resource; a generation
+        without the resource allows nothing. The CLI, completion and the compat
+        facade offer an operation by this answer, the ORM refuses by :meth:`allows`.
+
+        Example::
+
+            meta_of(AnalysisLog).allows_any("gettable")                         # True (legacy)
+            meta_of(AnalysisLog).allows_any("gettable", [Generation.CURRENT])   # False
+        """
+        candidates = self.generations if generations is None else generations
+        return any(
+            generation in self.generations and self.allows(operation, generation)
+            for generation in candidates
+        )
 
     def require_operation(self, operation: str, dialect: Dialect, what: str) -> None:
         """Raise :class:`~flamehub.errors.UnsupportedByHub` unless ``operation`` exists there.
