@@ -48,7 +48,7 @@ DEFAULT_TOKEN_LIFETIME = 300.0
 #: The token endpoint, relative to the auth service URL.
 TOKEN_PATH = "token"
 
-_HIDDEN = "<hidden>"
+_HIDDEN = errors.SECRET_MARKER
 
 
 @attrs.frozen(repr=False)

@@ -31,6 +31,19 @@ from typing import Any
 
 #: How many characters of an unexpected body an error message shows.
 BODY_PREVIEW_CHARS = 200
+#: What stands in for a secret in ``repr``, messages and body previews.
+SECRET_MARKER = "<hidden>"
+
+
+def hidden_repr(value: Any) -> str:
+    """The ``repr`` of a secret value: ``None`` shows, anything else is :data:`SECRET_MARKER`.
+
+    Example::
+
+        secret: str | None = attrs.field(default=None, repr=hidden_repr)
+        hidden_repr("s3cret")       # "'<hidden>'"
+    """
+    return "None" if value is None else repr(SECRET_MARKER)
 
 
 class FlamehubError(Exception):
@@ -113,7 +126,7 @@ def redact_preview(text: str) -> str:
         redact_preview('{"access_token": "abc", "id": 1}')
         # '{"access_token": "<hidden>", "id": 1}'
     """
-    return _SECRET_PAIR.sub(lambda match: match.group("key") + '"<hidden>"', text)
+    return _SECRET_PAIR.sub(lambda match: f'{match.group("key")}"{SECRET_MARKER}"', text)
 
 
 class HubAPIError(FlamehubError):

@@ -388,3 +388,19 @@ def default_hub() -> Hub:
             "explicitly with Model.objects.using(hub)"
         )
     return _default_hub
+
+
+def resolve_hub(*preferred: Hub | None) -> Hub:
+    """The hub to use: the first of ``preferred`` that is not ``None``, else :func:`default_hub`.
+
+    The one answer to "which hub do I use" for querysets (``.using(hub)``), objects
+    (``using=`` or the hub they came from) and actions.
+
+    Example::
+
+        hub = resolve_hub(using, node.hub)      # using=, else the node's hub, else the default
+    """
+    for hub in preferred:
+        if hub is not None:
+            return hub
+    return default_hub()

@@ -330,7 +330,7 @@ def _one_line(error: BaseException, secrets: Sequence[str | None] = ()) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "***")
+            text = text.replace(secret, errors.SECRET_MARKER)
     return text
 
 

@@ -63,10 +63,6 @@ REGISTRY_CREDENTIALS_SINCE = (0, 11, 5)
 REGISTRY_SERVICE_COMMAND = "services/registry/command"
 
 
-def _hidden(value: Any) -> str:
-    return "None" if value is None else "'<hidden>'"
-
-
 def _flat(body: Any, dialect: Dialect, what: str) -> dict[str, Any]:
     """A flat answer (credentials) as ``{python_name: value}``."""
     if (
@@ -111,7 +107,7 @@ class ClientCredentials:
     id: UUID | None = None
     name: str | None = None
     display_name: str | None = None
-    secret: str | None = attrs.field(default=None, repr=_hidden)
+    secret: str | None = attrs.field(default=None, repr=errors.hidden_repr)
 
     @classmethod
     def from_wire(cls, body: Any, dialect: Dialect) -> ClientCredentials:
@@ -150,7 +146,7 @@ class RegistryCredentials:
     host: str | None = None
     external_name: str | None = None
     account_name: str | None = None
-    account_secret: str | None = attrs.field(default=None, repr=_hidden)
+    account_secret: str | None = attrs.field(default=None, repr=errors.hidden_repr)
 
     @classmethod
     def from_wire(cls, body: Any, dialect: Dialect) -> RegistryCredentials:
