@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import inspect
 import io
-import typing
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, TypeVar
@@ -507,7 +506,7 @@ class _HubServiceClient:
             merged.update(changes.model_dump(exclude_unset=True))
         merged.update(values)
         stub = _stub(model, obj_or_id)
-        return stub._update_fields(_values(model, merged, creating=False), using=self.hub)
+        return stub.update_fields(_values(model, merged, creating=False), using=self.hub)
 
     def _delete(self, model: type[Resource], obj_or_id: Any) -> None:
         _stub(model, obj_or_id).delete(using=self.hub)
@@ -926,13 +925,7 @@ _CLIENTS: dict[str, type[_HubServiceClient]] = {
 def _resources() -> list[type[Resource]]:
     """Every resource flamehub declares (not mixins and bases, nor resources declared
     elsewhere: an application's own subclasses register themselves too)."""
-    declared = [
-        model
-        for model in REGISTRY.values()
-        if getattr(model, "Meta", None) is not None
-        and model.__module__.startswith("flamehub.resources.")
-    ]
-    return [model for model in declared if attrs.has(typing.cast(type, model))]
+    return REGISTRY.library()
 
 
 def _install() -> dict[str, list[str]]:

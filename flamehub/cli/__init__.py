@@ -88,8 +88,8 @@ def _connection_options() -> argparse.ArgumentParser:
 
 
 def _resource_commands() -> dict[str, type[Resource]]:
-    """Command name -> resource class, from the registry (``analysis-node`` ...)."""
-    return {meta_of(model).name: model for model in REGISTRY.values()}
+    """Command name -> resource class, of flamehub's resources (``analysis-node`` ...)."""
+    return {meta_of(model).name: model for model in REGISTRY.library()}
 
 
 def _actions_of(owner: type) -> dict[str, str]:

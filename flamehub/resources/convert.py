@@ -172,7 +172,7 @@ class WireConverter:
         meta = meta_of(cls)
         try:
             # ClassVar annotations may name resources of other modules (``"Node"``)
-            hints = typing.get_type_hints(cls, localns=dict(REGISTRY))
+            hints = typing.get_type_hints(cls, localns=REGISTRY.namespace(cls.__module__))
         except Exception:  # an unresolvable annotation: cattrs copes (or reports it)
             return None
         namespace: dict[str, Any] = {

@@ -2,8 +2,9 @@
 
 Declarations and their actions: the machinery lives in :mod:`flamehub.resources.base`.
 Every action is a method declared with :func:`~flamehub.resources.base.action`
-(its endpoint and the Hubs that have it) and built on ``Resource._action`` /
-``Resource._collection_action`` / ``Resource._reload_from``.
+(its endpoint and the Hubs that have it) whose body sends that endpoint with
+``Resource.call_action`` / ``Resource.call_collection_action`` and reads the answer
+with ``Resource.reload_from`` (or updates with ``Resource.update_fields``).
 
 Example::
 
@@ -22,6 +23,7 @@ import attrs
 
 from .. import errors
 from ..dialects import Dialect, Generation
+from ..hub import resolve_hub
 from ..query.queryset import Manager, QuerySet, load
 from .auth import ClientPermission, Permission
 from .base import (
@@ -29,6 +31,7 @@ from .base import (
     RelatedManagerField,
     Resource,
     action,
+    id_segment,
     resource,
 )
 from .enums import (
@@ -81,15 +84,6 @@ def _flat(body: Any, dialect: Dialect, what: str) -> dict[str, Any]:
 
 def _uuid_or_none(value: Any) -> UUID | None:
     return value if isinstance(value, UUID) or value is None else UUID(str(value))
-
-
-def _id_text(value: Resource | UUID | str, what: str) -> str:
-    """An id (or name) for a URL segment or a body; never a path."""
-    raw = value.pk if isinstance(value, Resource) else value
-    text = "" if raw is None else str(raw)
-    if not text or "/" in text or text in (".", ".."):
-        raise errors.QueryError(f"{value!r} is not a valid {what}")
-    return text
 
 
 @attrs.frozen
@@ -294,13 +288,10 @@ def _send_registry_command(
     secret: str | None = None,
     using: Hub | None = None,
 ) -> None:
-    body: dict[str, Any] = {"command": command.value, "id": _id_text(target, "id")}
+    body: dict[str, Any] = {"command": command.value, "id": id_segment(target)}
     if secret is not None:
         body["secret"] = secret
-    hub = target._require_hub(using)
-    type(target)._collection_action(
-        "POST", REGISTRY_SERVICE_COMMAND, json=body, using=hub, service_path=True
-    )
+    target.call_action(json=body, using=using)
 
 
 @resource
@@ -428,9 +419,8 @@ class MasterImageManager(Manager["MasterImage"]):
             MasterImage.objects.sync()
             MasterImage.objects.count()
         """
-        hub = using or self._resolve_hub()
-        self.model._collection_action(
-            "POST", "command", json={"command": MasterImageCommand.SYNC.value}, using=hub
+        self.model.call_collection_action(
+            json={"command": MasterImageCommand.SYNC.value}, using=resolve_hub(using, self._hub)
         )
 
 
@@ -487,14 +477,11 @@ class MasterImage(Resource):
             image.build()
             print(image.build_status)
         """
-        hub = self._require_hub(using)
-        body = type(self)._collection_action(
-            "POST",
-            "command",
-            json={"command": MasterImageCommand.BUILD.value, "id": _id_text(self, "id")},
-            using=hub,
+        hub = resolve_hub(using, self.hub)
+        body = self.call_action(
+            json={"command": MasterImageCommand.BUILD.value, "id": id_segment(self)}, using=hub
         )
-        return self._reload_from(body, using=hub)
+        return self.reload_from(body, using=hub)
 
 
 @resource
@@ -612,8 +599,8 @@ class Node(Resource):
             creds = node.client_credentials()
             ClientAuth(str(creds.id), creds.secret)
         """
-        hub = self._require_hub(using)
-        body = self._action("GET", "client/credentials", using=hub)
+        hub = resolve_hub(using, self.hub)
+        body = self.call_action(using=hub)
         return ClientCredentials.from_wire(body, hub.dialect)
 
     @action(
@@ -628,9 +615,9 @@ class Node(Resource):
 
             creds = node.rotate_client_secret()      # a fresh random secret
         """
-        hub = self._require_hub(using)
+        hub = resolve_hub(using, self.hub)
         payload = {} if secret is None else {"secret": secret}
-        body = self._action("POST", "client/credentials", json=payload, using=hub)
+        body = self.call_action(json=payload, using=hub)
         return ClientCredentials.from_wire(body, hub.dialect)
 
     @action("GET", "registry/credentials", since=REGISTRY_CREDENTIALS_SINCE)
@@ -642,8 +629,8 @@ class Node(Resource):
             creds = node.registry_credentials()
             print(creds.host, creds.account_name)
         """
-        hub = self._require_hub(using)
-        body = self._action("GET", "registry/credentials", using=hub)
+        hub = resolve_hub(using, self.hub)
+        body = self.call_action(using=hub)
         return RegistryCredentials.from_wire(body, hub.dialect)
 
 
@@ -743,7 +730,7 @@ class ProjectNode(Resource):
 
             membership.approve(comment="approved by the data owner")
         """
-        return self._update_fields(_approval(ApprovalStatus.APPROVED, comment), using=using)
+        return self.update_fields(_approval(ApprovalStatus.APPROVED, comment), using=using)
 
     @action("POST", body='{"approvalStatus": "rejected", "comment"?}')
     def reject(self, comment: str | None = None, *, using: Hub | None = None) -> ProjectNode:
@@ -753,7 +740,7 @@ class ProjectNode(Resource):
 
             membership.reject(comment="not covered by our ethics vote")
         """
-        return self._update_fields(_approval(ApprovalStatus.REJECTED, comment), using=using)
+        return self.update_fields(_approval(ApprovalStatus.REJECTED, comment), using=using)
 
 
 # -- analyses ---------------------------------------------------------------------------
@@ -931,7 +918,7 @@ class Analysis(Resource):
             analysis.command("configurationLock")
             analysis.command(AnalysisCommand.BUILD_START)
         """
-        hub = self._require_hub(using)
+        hub = resolve_hub(using, self.hub)
         command = AnalysisCommand(name)
         where = ANALYSIS_COMMANDS.get(command)
         if where is None:
@@ -947,8 +934,8 @@ class Analysis(Resource):
                 f"{hub.dialect.version_string} (it exists on {where.describe()}); this Hub "
                 f"accepts {offered}"
             )
-        body = self._action("POST", "command", json={"command": command.value}, using=hub)
-        return self._reload_from(body, using=hub)
+        body = self.call_action(json={"command": command.value}, using=hub)
+        return self.reload_from(body, using=hub)
 
     build_start = _command_method(
         "build_start", AnalysisCommand.BUILD_START, "Start building the analysis image."
@@ -1006,8 +993,8 @@ class Analysis(Resource):
 
             creds = analysis.client_credentials()
         """
-        hub = self._require_hub(using)
-        body = self._action("GET", "client/credentials", using=hub)
+        hub = resolve_hub(using, self.hub)
+        body = self.call_action(using=hub)
         return ClientCredentials.from_wire(body, hub.dialect)
 
     @action(
@@ -1024,9 +1011,9 @@ class Analysis(Resource):
 
             creds = analysis.rotate_client_secret()
         """
-        hub = self._require_hub(using)
+        hub = resolve_hub(using, self.hub)
         payload = {} if secret is None else {"secret": secret}
-        body = self._action("POST", "client/credentials", json=payload, using=hub)
+        body = self.call_action(json=payload, using=hub)
         return ClientCredentials.from_wire(body, hub.dialect)
 
     @action("GET", "client/permissions", since=CLIENT_CREDENTIALS_SINCE)
@@ -1037,8 +1024,8 @@ class Analysis(Resource):
 
             [grant.permission.name for grant in analysis.client_permissions()]
         """
-        hub = self._require_hub(using)
-        body = self._action("GET", "client/permissions", using=hub)
+        hub = resolve_hub(using, self.hub)
+        body = self.call_action(using=hub)
         rows, _meta = hub.dialect.unwrap_collection(body, method="GET", url="client/permissions")
         return [load(ClientPermission, row, hub) for row in rows]
 
@@ -1061,9 +1048,9 @@ class Analysis(Resource):
 
             analysis.add_client_permission("analysis_self_storage_use")
         """
-        hub = self._require_hub(using)
-        payload = {hub.dialect.wire_name("permission_id"): _id_text(permission, "permission")}
-        body = self._action("POST", "client/permissions", json=payload, using=hub)
+        hub = resolve_hub(using, self.hub)
+        payload = {hub.dialect.wire_name("permission_id"): id_segment(permission, "permission")}
+        body = self.call_action(json=payload, using=hub)
         return load(ClientPermission, hub.dialect.unwrap_record(body), hub)
 
     @action("DELETE", "client/permissions/:permissionId", since=CLIENT_CREDENTIALS_SINCE)
@@ -1078,9 +1065,8 @@ class Analysis(Resource):
 
             analysis.remove_client_permission(permission)
         """
-        hub = self._require_hub(using)
-        suffix = f"client/permissions/{_id_text(permission, 'permission')}"
-        body = self._action("DELETE", suffix, using=hub)
+        hub = resolve_hub(using, self.hub)
+        body = self.call_action(path_args={"permissionId": permission}, using=hub)
         return load(ClientPermission, hub.dialect.unwrap_record(body), hub)
 
 
@@ -1149,7 +1135,7 @@ class AnalysisNode(Resource):
 
             assignment.approve(comment="code reviewed")
         """
-        return self._update_fields(_approval(ApprovalStatus.APPROVED, comment), using=using)
+        return self.update_fields(_approval(ApprovalStatus.APPROVED, comment), using=using)
 
     @action("POST", body='{"approvalStatus": "rejected", "comment"?}')
     def reject(self, comment: str | None = None, *, using: Hub | None = None) -> AnalysisNode:
@@ -1159,7 +1145,7 @@ class AnalysisNode(Resource):
 
             assignment.reject(comment="uses data we cannot share")
         """
-        return self._update_fields(_approval(ApprovalStatus.REJECTED, comment), using=using)
+        return self.update_fields(_approval(ApprovalStatus.REJECTED, comment), using=using)
 
     @action("POST", body='{"executionStatus": <status>, "executionProgress"?}')
     def set_execution_status(
@@ -1184,7 +1170,7 @@ class AnalysisNode(Resource):
             if not 0 <= progress <= 100:
                 raise errors.QueryError(f"progress is a percentage (0-100), not {progress}")
             values["execution_progress"] = progress
-        return self._update_fields(values, using=using)
+        return self.update_fields(values, using=using)
 
 
 @resource

@@ -39,7 +39,8 @@ from ..files import (
     ProgressOption,
     UploadSource,
 )
-from .base import REGISTRY, Resource, resource
+from ..hub import resolve_hub
+from .base import REGISTRY, Resource, id_segment, resource
 from .fields import create_only, readonly, relation
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ class BucketTransferMixin(_Base):
         return None
 
     def _bucket_hub_and_id(self, using: Hub | None) -> tuple[Hub, Any]:
-        hub = self._require_hub(using)
+        hub = resolve_hub(using, self.hub)
         bucket_id = self._storage_bucket_id()
         if bucket_id is None:
             raise errors.QueryError(
@@ -159,7 +160,7 @@ class BucketTransferMixin(_Base):
         return DownloadStream(
             hub,
             "storage",
-            f"buckets/{bucket_id}/stream",
+            f"buckets/{id_segment(bucket_id, 'bucket id')}/stream",
             chunk_size=chunk_size,
             resume_attempts=resume_attempts,
             progress=progress,
@@ -392,7 +393,7 @@ class BucketFileTransferMixin(_Base):
                 for chunk in chunks:
                     digest.update(chunk)
         """
-        hub = self._require_hub(using)
+        hub = resolve_hub(using, self.hub)
         file_id = self._storage_file_id()
         if file_id is None:
             raise errors.QueryError(
@@ -401,7 +402,7 @@ class BucketFileTransferMixin(_Base):
         return DownloadStream(
             hub,
             "storage",
-            f"bucket-files/{file_id}/stream",
+            f"bucket-files/{id_segment(file_id, 'file id')}/stream",
             expected_size=self._expected_size(),
             chunk_size=chunk_size,
             resume_attempts=resume_attempts,

@@ -11,7 +11,6 @@ import enum
 import uuid
 from typing import Any
 
-import attrs
 import pytest
 
 import flamehub
@@ -22,11 +21,7 @@ from flamehub.testing import LocalHub
 
 from .world import CREATE, SEED, UPDATE, World
 
-RESOURCES = sorted(
-    name
-    for name, model in REGISTRY.items()
-    if getattr(model, "Meta", None) is not None and attrs.has(model)
-)
+RESOURCES = sorted(model.__name__ for model in REGISTRY.library())
 
 #: What the local Hub does not serve although the real Hub does (nothing at present).
 LOCAL_HUB_LACKS: dict[tuple[str, Generation], str] = {}
