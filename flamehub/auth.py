@@ -37,6 +37,19 @@ from .transport import Transport
 if TYPE_CHECKING:
     from .dialects import Dialect
 
+__all__ = [
+    "DEFAULT_TOKEN_LIFETIME",
+    "TOKEN_PATH",
+    "TOKEN_RENEWAL_MARGIN",
+    "TOKEN_RENEWAL_MARGIN_FRACTION",
+    "ClientAuth",
+    "HubAuth",
+    "PasswordAuth",
+    "RobotAuth",
+    "Secret",
+    "TokenAuth",
+]
+
 logger = logging.getLogger("flamehub.auth")
 
 #: Renew an access token this many seconds before it expires ...

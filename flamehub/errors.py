@@ -29,6 +29,33 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+__all__ = [
+    "BODY_PREVIEW_CHARS",
+    "SECRET_MARKER",
+    "AuthenticationError",
+    "BadRequest",
+    "ConfigurationError",
+    "Conflict",
+    "ErrorResponse",
+    "FlamehubError",
+    "Forbidden",
+    "HubAPIError",
+    "HubTimeout",
+    "InvalidResponse",
+    "MultipleObjectsReturned",
+    "NotFound",
+    "ObjectDoesNotExist",
+    "QueryError",
+    "QueryStateError",
+    "ServerError",
+    "TransportError",
+    "Unauthorized",
+    "UnsupportedByHub",
+    "error_class_for",
+    "hidden_repr",
+    "redact_preview",
+]
+
 #: How many characters of an unexpected body an error message shows.
 BODY_PREVIEW_CHARS = 200
 #: What stands in for a secret in ``repr``, messages and body previews.

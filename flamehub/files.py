@@ -1169,6 +1169,7 @@ __all__ = [
     "collect_parts",
     "download_target",
     "extract_tar_stream",
+    "is_file_object",
     "safe_member_path",
     "save_stream",
     "upload",

@@ -26,6 +26,31 @@ from .auth import ClientAuth, HubAuth, PasswordAuth, RobotAuth, TokenAuth
 from .dialects import Dialect, Generation
 from .transport import RetryPolicy, Timeout, Transport
 
+__all__ = [
+    "ENV_AUTH_URL",
+    "ENV_CLIENT_ID",
+    "ENV_CLIENT_SECRET",
+    "ENV_CORE_URL",
+    "ENV_HUB_VERSION",
+    "ENV_PASSWORD",
+    "ENV_ROBOT_ID",
+    "ENV_ROBOT_SECRET",
+    "ENV_STORAGE_URL",
+    "ENV_TOKEN",
+    "ENV_URL",
+    "ENV_USERNAME",
+    "PUBLIC_AUTH_URL",
+    "PUBLIC_CORE_URL",
+    "PUBLIC_STORAGE_URL",
+    "SERVICES",
+    "Hub",
+    "auth_from_env",
+    "connect",
+    "default_hub",
+    "resolve_hub",
+    "sibling_service_url",
+]
+
 logger = logging.getLogger("flamehub.hub")
 
 #: The public FLAME Hub, used when no URL is given at all.

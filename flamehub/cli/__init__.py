@@ -39,6 +39,19 @@ from ..resources.storage import BucketFileTransferMixin, BucketTransferMixin
 from . import _completion, _config, _render, _values
 from ._completion import COMPLETE_COMMAND, SHELLS, completion_script
 
+__all__ = [
+    "ANY_PORT",
+    "DASH_VALUE_OPTIONS",
+    "DEFAULT_LOCAL_VERSION",
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "CommandError",
+    "build_parser",
+    "main",
+]
+
 #: Exit status of a successful command.
 EXIT_OK = 0
 #: Exit status when the Hub, the query or the input is wrong.

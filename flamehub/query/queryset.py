@@ -38,6 +38,16 @@ from .q import Q
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "MAX_CONCURRENCY",
+    "REPR_OUTPUT_SIZE",
+    "Manager",
+    "QuerySet",
+    "load",
+    "load_rows",
+]
+
 M = TypeVar("M", bound=Resource)
 
 #: Rows shown by ``repr()`` of a QuerySet before "...".

@@ -46,6 +46,27 @@ if TYPE_CHECKING:
     from ..hub import Hub
     from ..query.queryset import Manager, QuerySet
 
+__all__ = [
+    "ACTION_ATTRIBUTE",
+    "LIBRARY_MODULE_PREFIX",
+    "OPERATIONS",
+    "REGISTRY",
+    "ActionSpec",
+    "Availability",
+    "Capabilities",
+    "FieldSpec",
+    "RelatedManagerField",
+    "Resource",
+    "ResourceMeta",
+    "ResourceRegistry",
+    "action",
+    "action_spec",
+    "id_segment",
+    "meta_of",
+    "registry_key",
+    "resource",
+]
+
 R = TypeVar("R", bound="Resource")
 
 #: The modules whose resources are flamehub's own (the catalogue of :mod:`flamehub.models`).

@@ -30,6 +30,13 @@ from .. import errors
 from ..dialects import Dialect, Generation
 from .base import REGISTRY, Resource, _snapshot, meta_of
 
+__all__ = [
+    "WireConverter",
+    "converter_for",
+    "format_datetime",
+    "parse_datetime",
+]
+
 _fromisoformat = datetime.fromisoformat
 
 

@@ -52,6 +52,34 @@ from .storage import AnalysisBucketFileTransferMixin, AnalysisBucketTransferMixi
 if TYPE_CHECKING:
     from ..hub import Hub
 
+__all__ = [
+    "ANALYSIS_COMMANDS",
+    "CLIENT_CREDENTIALS_SINCE",
+    "PROCESS_STATUS_SINCE",
+    "REGISTRY_CREDENTIALS_SINCE",
+    "REGISTRY_SERVICE_COMMAND",
+    "Analysis",
+    "AnalysisBucket",
+    "AnalysisBucketFile",
+    "AnalysisLog",
+    "AnalysisNode",
+    "AnalysisNodeEvent",
+    "AnalysisNodeLog",
+    "AnalysisPermission",
+    "ClientCredentials",
+    "MasterImage",
+    "MasterImageEventLog",
+    "MasterImageGroup",
+    "MasterImageManager",
+    "Node",
+    "Project",
+    "ProjectNode",
+    "Registry",
+    "RegistryCredentials",
+    "RegistryProject",
+    "analysis_commands",
+]
+
 _LEGACY = {Generation.LEGACY}
 _CURRENT = {Generation.CURRENT}
 

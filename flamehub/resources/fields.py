@@ -23,6 +23,18 @@ import attrs
 from ..dialects import Generation
 from ..errors import hidden_repr
 
+__all__ = [
+    "ALL_GENERATIONS",
+    "METADATA_KEY",
+    "FieldOptions",
+    "create_only",
+    "options_of",
+    "readonly",
+    "relation",
+    "update_only",
+    "writable",
+]
+
 #: The attrs metadata key under which flamehub keeps a field's options.
 METADATA_KEY = "flamehub"
 #: Both API generations.

@@ -53,6 +53,17 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
+__all__ = [
+    "DEFAULT_ANALYSIS_FILES_POLL_INTERVAL",
+    "DEFAULT_ANALYSIS_FILES_TIMEOUT",
+    "AnalysisBucketFileTransferMixin",
+    "AnalysisBucketTransferMixin",
+    "Bucket",
+    "BucketFile",
+    "BucketFileTransferMixin",
+    "BucketTransferMixin",
+]
+
 #: Seconds :meth:`BucketTransferMixin.wait_for_analysis_files` waits by default.
 DEFAULT_ANALYSIS_FILES_TIMEOUT = 60.0
 #: Seconds between two polls of ``/analysis-bucket-files``.
