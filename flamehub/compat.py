@@ -45,7 +45,7 @@ from .dialects import Generation, snake_case
 from .files import MIN_CHUNK_SIZE, DownloadStream
 from .hub import PUBLIC_AUTH_URL, PUBLIC_CORE_URL, PUBLIC_STORAGE_URL, Hub, sibling_service_url
 from .query.queryset import QuerySet
-from .resources.base import REGISTRY, Resource, ResourceMeta, _dump_value, meta_of
+from .resources.base import REGISTRY, Resource, ResourceMeta, _dump_value, id_segment, meta_of
 from .resources.core import Analysis, AnalysisLog, AnalysisNodeLog, MasterImage, Node, Registry
 from .resources.storage import Bucket, BucketFile
 from .types import UNSET, FilterOperator
@@ -182,16 +182,11 @@ def _field_name(model: type[Resource], key: str) -> str:
 
 
 def _pk(model: type[Resource], obj_or_id: Any) -> Any:
-    """The id of a resource object, a UUID or an id string."""
-    if isinstance(obj_or_id, Resource):
-        if obj_or_id.pk is None:
-            raise errors.QueryError(f"this {type(obj_or_id).__name__} has no id")
-        return obj_or_id.pk
-    if isinstance(obj_or_id, uuid.UUID):
-        return obj_or_id
-    if isinstance(obj_or_id, str) and obj_or_id:
-        return obj_or_id
-    raise errors.QueryError(f"{obj_or_id!r} is not a {model.__name__} or an id")
+    """The id of a resource object, a UUID or an id string (one URL segment: id_segment)."""
+    if not isinstance(obj_or_id, (Resource, uuid.UUID, str)):
+        raise errors.QueryError(f"{obj_or_id!r} is not a {model.__name__} or an id")
+    id_segment(obj_or_id, f"{model.__name__} id")
+    return obj_or_id.pk if isinstance(obj_or_id, Resource) else obj_or_id
 
 
 def _stub(model: type[M], obj_or_id: Any) -> M:

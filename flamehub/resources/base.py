@@ -63,6 +63,7 @@ __all__ = [
     "action_spec",
     "id_segment",
     "meta_of",
+    "objects_on",
     "registry_key",
     "resource",
 ]
@@ -857,10 +858,7 @@ class RelatedManagerField(Generic[R]):
         if instance is None:
             return self
         model = typing.cast("type[R]", REGISTRY.resolve(self.model_name, self.module))
-        manager = model.objects
-        if instance.hub is not None:
-            manager = manager.using(instance.hub)
-        related: QuerySet[R] = manager.filter(**{self.field: instance.pk})
+        related: QuerySet[R] = objects_on(model, instance.hub).filter(**{self.field: instance.pk})
         related._create_defaults = {self.field: instance.pk}
         return related
 
@@ -1148,6 +1146,21 @@ def id_segment(value: Any, what: str = "id") -> str:
     if not text or "/" in text or text in (".", ".."):
         raise errors.QueryError(f"{raw!r} is not a valid {what}")
     return text
+
+
+def objects_on(model: type[R], hub: Hub | None) -> QuerySet[R]:
+    """All objects of ``model`` on ``hub``; for ``None`` an unbound QuerySet, whose hub is
+    chosen by :func:`~flamehub.hub.resolve_hub` when it runs (the default hub).
+
+    For navigation from an object (``project.nodes``): the related rows live on the
+    object's hub.
+
+    Example::
+
+        objects_on(AnalysisNodeLog, assignment.hub).filter(analysis_id=assignment.analysis_id)
+    """
+    manager = model.objects
+    return manager.using(hub) if hub is not None else manager.all()
 
 
 def _own_hub(target: Any) -> Hub | None:

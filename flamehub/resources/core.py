@@ -32,6 +32,7 @@ from .base import (
     Resource,
     action,
     id_segment,
+    objects_on,
     resource,
 )
 from .enums import (
@@ -1151,9 +1152,9 @@ class AnalysisNode(Resource):
             for line in assignment.logs.filter(level="error"):
                 print(line.time, line.message)
         """
-        manager = AnalysisNodeLog.objects
-        queryset = manager.using(self.hub) if self.hub is not None else manager
-        return queryset.filter(analysis_id=self.analysis_id, node_id=self.node_id)
+        return objects_on(AnalysisNodeLog, self.hub).filter(
+            analysis_id=self.analysis_id, node_id=self.node_id
+        )
 
     @action("POST", body='{"approvalStatus": "approved", "comment"?}')
     def approve(self, comment: str | None = None, *, using: Hub | None = None) -> AnalysisNode:

@@ -40,7 +40,7 @@ from ..files import (
     UploadSource,
 )
 from ..hub import resolve_hub
-from .base import REGISTRY, Resource, id_segment, resource
+from .base import REGISTRY, Resource, id_segment, objects_on, resource
 from .fields import create_only, readonly, relation
 
 if TYPE_CHECKING:
@@ -144,9 +144,7 @@ class BucketTransferMixin(_Base):
                 print(bucket_file.path, bucket_file.size)
         """
         bucket_id = self._storage_bucket_id()
-        manager = BucketFile.objects
-        queryset = manager.using(self.hub) if self.hub is not None else manager.all()
-        return queryset.filter(bucket_id=bucket_id)
+        return objects_on(BucketFile, self.hub).filter(bucket_id=bucket_id)
 
     def stream_tarball(
         self,
