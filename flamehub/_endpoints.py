@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 
 import attrs
 
-from . import models
+from . import models  # noqa: F401 - the models fill the resource registry
 from .dialects import Generation
 from .resources.base import (
     REGISTRY,
@@ -325,11 +325,6 @@ def _action_rows(model: type[Resource], meta: ResourceMeta) -> Iterator[Endpoint
             )
 
 
-def _models() -> list[type[Resource]]:
-    exported = {getattr(models, name) for name in models.__all__}
-    return [model for model in REGISTRY.values() if model in exported]
-
-
 def endpoint_rows() -> list[EndpointRow]:
     """Every endpoint a flamehub call reaches, sorted by service, path and method.
 
@@ -339,7 +334,7 @@ def endpoint_rows() -> list[EndpointRow]:
             print(row.method, row.path, row.call)
     """
     rows: list[EndpointRow] = list(EXTRA_ENDPOINTS)
-    for model in _models():
+    for model in REGISTRY.library():
         meta = meta_of(model)
         rows.extend(_resource_rows(model, meta))
         rows.extend(_action_rows(model, meta))

@@ -38,6 +38,19 @@ from .transport import Transport
 if TYPE_CHECKING:
     from .dialects import Dialect
 
+__all__ = [
+    "DEFAULT_TOKEN_LIFETIME",
+    "TOKEN_PATH",
+    "TOKEN_RENEWAL_MARGIN",
+    "TOKEN_RENEWAL_MARGIN_FRACTION",
+    "ClientAuth",
+    "HubAuth",
+    "PasswordAuth",
+    "RobotAuth",
+    "Secret",
+    "TokenAuth",
+]
+
 logger = logging.getLogger("flamehub.auth")
 
 #: Renew an access token this many seconds before it expires ...
@@ -49,7 +62,7 @@ DEFAULT_TOKEN_LIFETIME = 300.0
 #: The token endpoint, relative to the auth service URL.
 TOKEN_PATH = "token"
 
-_HIDDEN = "<hidden>"
+_HIDDEN = errors.SECRET_MARKER
 #: What a key of an answer must look like for an error message to name it.
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}\Z")
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import inspect
 import io
-import typing
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, TypeVar
@@ -46,7 +45,7 @@ from .dialects import Generation, snake_case
 from .files import MIN_CHUNK_SIZE, DownloadStream
 from .hub import PUBLIC_AUTH_URL, PUBLIC_CORE_URL, PUBLIC_STORAGE_URL, Hub, sibling_service_url
 from .query.queryset import QuerySet
-from .resources.base import REGISTRY, Resource, ResourceMeta, _dump_value, meta_of
+from .resources.base import REGISTRY, Resource, ResourceMeta, _dump_value, id_segment, meta_of
 from .resources.core import Analysis, AnalysisLog, AnalysisNodeLog, MasterImage, Node, Registry
 from .resources.storage import Bucket, BucketFile
 from .types import UNSET, FilterOperator
@@ -183,16 +182,11 @@ def _field_name(model: type[Resource], key: str) -> str:
 
 
 def _pk(model: type[Resource], obj_or_id: Any) -> Any:
-    """The id of a resource object, a UUID or an id string."""
-    if isinstance(obj_or_id, Resource):
-        if obj_or_id.pk is None:
-            raise errors.QueryError(f"this {type(obj_or_id).__name__} has no id")
-        return obj_or_id.pk
-    if isinstance(obj_or_id, uuid.UUID):
-        return obj_or_id
-    if isinstance(obj_or_id, str) and obj_or_id:
-        return obj_or_id
-    raise errors.QueryError(f"{obj_or_id!r} is not a {model.__name__} or an id")
+    """The id of a resource object, a UUID or an id string (one URL segment: id_segment)."""
+    if not isinstance(obj_or_id, (Resource, uuid.UUID, str)):
+        raise errors.QueryError(f"{obj_or_id!r} is not a {model.__name__} or an id")
+    id_segment(obj_or_id, f"{model.__name__} id")
+    return obj_or_id.pk if isinstance(obj_or_id, Resource) else obj_or_id
 
 
 def _stub(model: type[M], obj_or_id: Any) -> M:
@@ -507,7 +501,7 @@ class _HubServiceClient:
             merged.update(changes.model_dump(exclude_unset=True))
         merged.update(values)
         stub = _stub(model, obj_or_id)
-        return stub._update_fields(_values(model, merged, creating=False), using=self.hub)
+        return stub.update_fields(_values(model, merged, creating=False), using=self.hub)
 
     def _delete(self, model: type[Resource], obj_or_id: Any) -> None:
         _stub(model, obj_or_id).delete(using=self.hub)
@@ -754,10 +748,6 @@ def _rechunk(stream: DownloadStream, chunk_size: int) -> Iterator[bytes]:
 # -- generating the per-resource functions ---------------------------------------------------
 
 
-def _allowed_somewhere(meta: ResourceMeta, operation: str) -> bool:
-    return any(meta.allows(operation, generation) for generation in meta.generations)
-
-
 def _create_fields(meta: ResourceMeta) -> list[str]:
     return [name for name, spec in meta.scalar_fields.items() if spec.options.create]
 
@@ -836,7 +826,7 @@ def _make_functions(resource_meta: ResourceMeta, example: str) -> dict[str, Call
         'page={"limit": 10}, sort={"by": "created_at", "order": "descending"})\n',
     )
 
-    if _allowed_somewhere(resource_meta, "gettable"):
+    if resource_meta.allows_any("gettable"):
 
         def get_one(
             self: _HubServiceClient, obj_or_id: Any, *, fields: str | Iterable[str] | None = None
@@ -852,7 +842,7 @@ def _make_functions(resource_meta: ResourceMeta, example: str) -> dict[str, Call
             f"Example::\n\n    {example}.get_{singular}({singular}_id)\n",
         )
 
-    if _allowed_somewhere(resource_meta, "creatable") and _create_fields(resource_meta):
+    if resource_meta.allows_any("creatable") and _create_fields(resource_meta):
         positional = _positional(resource_meta)
 
         def create(self: _HubServiceClient, *args: Any, **values: Any) -> Any:
@@ -885,7 +875,7 @@ def _make_functions(resource_meta: ResourceMeta, example: str) -> dict[str, Call
             f"Example::\n\n    {example}.create_{singular}({shown})\n",
         )
 
-    if _allowed_somewhere(resource_meta, "updatable") and _updatable_fields(model):
+    if resource_meta.allows_any("updatable") and _updatable_fields(model):
 
         def update(
             self: _HubServiceClient,
@@ -906,7 +896,7 @@ def _make_functions(resource_meta: ResourceMeta, example: str) -> dict[str, Call
             f"{sorted(_updatable_fields(model))[0]}=..., other=UNSET)\n",
         )
 
-    if _allowed_somewhere(resource_meta, "deletable"):
+    if resource_meta.allows_any("deletable"):
 
         def delete(self: _HubServiceClient, obj_or_id: Any) -> None:
             self._delete(model, obj_or_id)
@@ -930,13 +920,7 @@ _CLIENTS: dict[str, type[_HubServiceClient]] = {
 def _resources() -> list[type[Resource]]:
     """Every resource flamehub declares (not mixins and bases, nor resources declared
     elsewhere: an application's own subclasses register themselves too)."""
-    declared = [
-        model
-        for model in REGISTRY.values()
-        if getattr(model, "Meta", None) is not None
-        and model.__module__.startswith("flamehub.resources.")
-    ]
-    return [model for model in declared if attrs.has(typing.cast(type, model))]
+    return REGISTRY.library()
 
 
 def _install() -> dict[str, list[str]]:

@@ -29,6 +29,17 @@ from typing import Any
 
 from .errors import InvalidResponse
 
+__all__ = [
+    "CURRENT_GENERATION_SINCE",
+    "MAX_PAGE_SIZE",
+    "RAPIQ2_SINCE",
+    "Dialect",
+    "Generation",
+    "camel_case",
+    "parse_version",
+    "snake_case",
+]
+
 #: First Hub version with camelCase JSON and record envelopes.
 CURRENT_GENERATION_SINCE = (0, 13, 0)
 #: First Hub version on rapiq 2 (``~x`` means ends-with there) and without robots.

@@ -29,8 +29,60 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+__all__ = [
+    "BODY_PREVIEW_CHARS",
+    "SECRET_MARKER",
+    "AnalysisFilesTimeout",
+    "AuthenticationError",
+    "BadRequest",
+    "ConfigurationError",
+    "Conflict",
+    "DownloadTargetExists",
+    "DownloadTooLarge",
+    "ErrorResponse",
+    "FlamehubError",
+    "Forbidden",
+    "HubAPIError",
+    "HubTimeout",
+    "InvalidResponse",
+    "MultipleObjectsReturned",
+    "NotFound",
+    "ObjectDoesNotExist",
+    "QueryError",
+    "QueryStateError",
+    "ServerError",
+    "TransferError",
+    "TransferSizeMismatch",
+    "TransportError",
+    "Unauthorized",
+    "UnsafeArchiveMember",
+    "UnsafeDownloadTarget",
+    "UnsupportedByHub",
+    "UploadNotResent",
+    "UploadSourceChanged",
+    "error_class_for",
+    "hidden_repr",
+    "is_secret_key",
+    "mask_secrets",
+    "mask_secrets_in",
+    "redact_preview",
+]
+
 #: How many characters of an unexpected body an error message shows.
 BODY_PREVIEW_CHARS = 200
+#: What stands in for a secret in ``repr``, messages and body previews.
+SECRET_MARKER = "<hidden>"
+
+
+def hidden_repr(value: Any) -> str:
+    """The ``repr`` of a secret value: ``None`` shows, anything else is :data:`SECRET_MARKER`.
+
+    Example::
+
+        secret: str | None = attrs.field(default=None, repr=hidden_repr)
+        hidden_repr("s3cret")       # "'<hidden>'"
+    """
+    return "None" if value is None else repr(SECRET_MARKER)
 
 
 class FlamehubError(Exception):
@@ -128,7 +180,7 @@ def is_secret_key(key: str) -> bool:
     return bool(_SECRET_KEY.search(key))
 
 
-def mask_secrets(text: str, secrets: Iterable[str | None], mask: str = "***") -> str:
+def mask_secrets(text: str, secrets: Iterable[str | None], mask: str = SECRET_MARKER) -> str:
     """``text`` with every whole occurrence of a secret replaced by ``mask``.
 
     A secret is replaced where it stands as a token of its own, not where it is part
@@ -138,7 +190,7 @@ def mask_secrets(text: str, secrets: Iterable[str | None], mask: str = "***") ->
     Example::
 
         mask_secrets("login admin/admin failed for administrator", ["admin"])
-        # 'login ***/*** failed for administrator'
+        # 'login <hidden>/<hidden> failed for administrator'
     """
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
         pattern = rf"(?<!{_SECRET_EDGE}){re.escape(secret)}(?!{_SECRET_EDGE})"
@@ -152,7 +204,7 @@ def mask_secrets_in(value: Any, secrets: Iterable[str | None]) -> Any:
     Example::
 
         mask_secrets_in({"message": "bad password hunter2"}, ["hunter2"])
-        # {'message': 'bad password ***'}
+        # {'message': 'bad password <hidden>'}
     """
     secrets = [secret for secret in secrets if secret]
     if not secrets:
@@ -179,8 +231,8 @@ def redact_preview(text: str) -> str:
         redact_preview("access_token=abc&expires_in=900")
         # 'access_token=<hidden>&expires_in=900'
     """
-    text = _SECRET_PAIR.sub(lambda match: match.group("key") + '"<hidden>"', text)
-    return _SECRET_FORM_PAIR.sub(lambda match: match.group("key") + "<hidden>", text)
+    text = _SECRET_PAIR.sub(lambda match: f'{match.group("key")}"{SECRET_MARKER}"', text)
+    return _SECRET_FORM_PAIR.sub(lambda match: match.group("key") + SECRET_MARKER, text)
 
 
 class HubAPIError(FlamehubError):

@@ -1261,6 +1261,7 @@ __all__ = [
     "download_target",
     "expansion_limit",
     "extract_tar_stream",
+    "is_file_object",
     "safe_member_path",
     "save_stream",
     "upload",

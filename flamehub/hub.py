@@ -26,6 +26,31 @@ from .auth import ClientAuth, HubAuth, PasswordAuth, RobotAuth, TokenAuth
 from .dialects import Dialect, Generation
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, RetryPolicy, Timeout, Transport
 
+__all__ = [
+    "ENV_AUTH_URL",
+    "ENV_CLIENT_ID",
+    "ENV_CLIENT_SECRET",
+    "ENV_CORE_URL",
+    "ENV_HUB_VERSION",
+    "ENV_PASSWORD",
+    "ENV_ROBOT_ID",
+    "ENV_ROBOT_SECRET",
+    "ENV_STORAGE_URL",
+    "ENV_TOKEN",
+    "ENV_URL",
+    "ENV_USERNAME",
+    "PUBLIC_AUTH_URL",
+    "PUBLIC_CORE_URL",
+    "PUBLIC_STORAGE_URL",
+    "SERVICES",
+    "Hub",
+    "auth_from_env",
+    "connect",
+    "default_hub",
+    "resolve_hub",
+    "sibling_service_url",
+]
+
 logger = logging.getLogger("flamehub.hub")
 
 #: The public FLAME Hub, used when no URL is given at all.
@@ -418,3 +443,19 @@ def default_hub() -> Hub:
             "explicitly with Model.objects.using(hub)"
         )
     return _default_hub
+
+
+def resolve_hub(*preferred: Hub | None) -> Hub:
+    """The hub to use: the first of ``preferred`` that is not ``None``, else :func:`default_hub`.
+
+    The one answer to "which hub do I use" for querysets (``.using(hub)``), objects
+    (``using=`` or the hub they came from) and actions.
+
+    Example::
+
+        hub = resolve_hub(using, node.hub)      # using=, else the node's hub, else the default
+    """
+    for hub in preferred:
+        if hub is not None:
+            return hub
+    return default_hub()

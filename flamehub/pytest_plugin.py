@@ -25,6 +25,14 @@ if TYPE_CHECKING:
     from flamehub import Hub
     from flamehub.testing import LocalHub
 
+__all__ = [
+    "DEFAULT_VERSION",
+    "OPTION",
+    "hub",
+    "local_hub",
+    "pytest_addoption",
+]
+
 #: The Hub version the fixtures start unless ``--flamehub-version`` says otherwise.
 DEFAULT_VERSION = "0.14.0"
 OPTION = "--flamehub-version"

@@ -28,6 +28,13 @@ from flamehub import Hub, PasswordAuth
 from flamehub.hub import ENV_URL
 from flamehub.models import Bucket, Node, NodeType, Realm
 
+__all__ = [
+    "DEFAULT_LOCAL_VERSION",
+    "SAMPLE_FILE_BYTES",
+    "main",
+    "run",
+]
+
 #: The Hub version the embedded local Hub speaks unless told otherwise.
 DEFAULT_LOCAL_VERSION = "0.14.0"
 #: Size of the file the tour uploads and downloads.

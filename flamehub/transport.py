@@ -45,6 +45,24 @@ import urllib3
 from . import errors
 from ._version import __version__
 
+__all__ = [
+    "DEFAULT_BACKOFF_FACTOR",
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_READ_TIMEOUT",
+    "DEFAULT_RETRIES",
+    "IDEMPOTENT_METHODS",
+    "MAX_BACKOFF",
+    "RETRY_STATUSES",
+    "USER_AGENT",
+    "RenewableAuth",
+    "Request",
+    "RetryPolicy",
+    "Timeout",
+    "Transport",
+    "error_from_response",
+    "is_token_rejection",
+]
+
 logger = logging.getLogger("flamehub.transport")
 
 #: Seconds to wait for a TCP connection.

@@ -38,10 +38,27 @@ import requests
 
 from .. import errors, models  # noqa: F401 - models fill the resource registry
 from .._version import __version__
+from ..dialects import Generation
 from ..resources.base import REGISTRY, Resource, action_spec, meta_of
 from ..resources.storage import BucketFileTransferMixin, BucketTransferMixin
 from . import _completion, _config, _render, _values
 from ._completion import COMPLETE_COMMAND, SHELLS, completion_script
+
+__all__ = [
+    "ANY_PORT",
+    "DASH_VALUE_OPTIONS",
+    "DEFAULT_LOCAL_VERSION",
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_TERMINATED",
+    "EXIT_USAGE",
+    "SECRET_FLAGS",
+    "CommandError",
+    "Terminated",
+    "build_parser",
+    "main",
+]
 
 #: Exit status of a successful command.
 EXIT_OK = 0
@@ -66,8 +83,6 @@ DEFAULT_LOCAL_VERSION = "0.14.0"
 ANY_PORT = 0
 #: Options whose value may start with ``-`` (a descending sort key).
 DASH_VALUE_OPTIONS = ("--order",)
-#: Operations every resource command offers (when the resource allows them).
-CRUD_VERBS = ("list", "get", "create", "update", "delete")
 
 Handler = Callable[[argparse.Namespace, TextIO], int]
 
@@ -121,8 +136,8 @@ def _connection_options() -> argparse.ArgumentParser:
 
 
 def _resource_commands() -> dict[str, type[Resource]]:
-    """Command name -> resource class, from the registry (``analysis-node`` ...)."""
-    return {meta_of(model).name: model for model in REGISTRY.values()}
+    """Command name -> resource class, of flamehub's resources (``analysis-node`` ...)."""
+    return {meta_of(model).name: model for model in REGISTRY.library()}
 
 
 def _actions_of(owner: type) -> dict[str, str]:
@@ -141,13 +156,19 @@ def _actions_of(owner: type) -> dict[str, str]:
     return found
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(generations: Sequence[Generation] | None = None) -> argparse.ArgumentParser:
     """The ``flamehub`` argument parser, with one command per registered resource.
+
+    A resource command offers ``get``/``create``/``update``/``delete`` where the
+    resource allows them (:meth:`~flamehub.resources.base.ResourceMeta.allows_any`) on
+    one of ``generations`` (default: every generation, the Hub being unknown).
 
     Example::
 
         build_parser().parse_args(["node", "list", "--limit", "5"])
+        build_parser([Generation.LEGACY]).parse_args(["analysis-log", "get", "<id>"])
     """
+    considered = list(Generation) if generations is None else list(generations)
     connection = _connection_options()
     parser = argparse.ArgumentParser(
         prog="flamehub",
@@ -186,14 +207,19 @@ def build_parser() -> argparse.ArgumentParser:
     completion.set_defaults(handler=_cmd_completion)
 
     for name, model in sorted(_resource_commands().items()):
-        _add_resource(commands, connection, name, model)
+        _add_resource(commands, connection, name, model, considered)
     return parser
 
 
 def _add_resource(
-    commands: Any, connection: argparse.ArgumentParser, name: str, model: type[Resource]
+    commands: Any,
+    connection: argparse.ArgumentParser,
+    name: str,
+    model: type[Resource],
+    generations: Sequence[Generation],
 ) -> None:
     meta = meta_of(model)
+    present = [g for g in generations if g in meta.generations] or list(generations)
     command = commands.add_parser(name, help=f"{meta.verbose_name_plural} ({meta.service} service)")
     sub = command.add_subparsers(dest="verb", metavar="<action>", required=True)
     added: set[str] = set()  # collection actions never shadow a subcommand above
@@ -202,6 +228,17 @@ def _add_resource(
         added.add(verb)
         parser = sub.add_parser(verb, parents=[connection], help=help_text)
         parser.set_defaults(model=model)
+        return parser
+
+    def record_verb(verb: str, operation: str, help_text: str) -> argparse.ArgumentParser | None:
+        """A record verb, if ``operation`` exists on one of the generations considered."""
+        where = [g for g in present if meta.allows_any(operation, [g])]
+        if not where:
+            return None
+        if len(where) < len(present):
+            help_text += f" ({', '.join(g.value for g in where)} Hubs)"
+        parser = leaf(verb, help_text)
+        parser.set_defaults(operation=operation)
         return parser
 
     listing = leaf("list", f"list {meta.verbose_name_plural}")
@@ -228,23 +265,23 @@ def _add_resource(
     listing.add_argument("--fields", help="columns to show, comma-separated")
     listing.set_defaults(handler=_cmd_list)
 
-    if meta.gettable:
-        getting = leaf("get", f"show one {meta.name} by id")
+    getting = record_verb("get", "gettable", f"show one {meta.name} by id")
+    if getting is not None:
         getting.add_argument("id")
         getting.add_argument("--include", action="append", default=[])
         getting.add_argument("--fields", help="fields to show, comma-separated")
         getting.set_defaults(handler=_cmd_get)
-    if meta.creatable:
-        creating = leaf("create", f"create one {meta.name} from key=value fields")
+    creating = record_verb("create", "creatable", f"create one {meta.name} from key=value fields")
+    if creating is not None:
         creating.add_argument("values", nargs="*", metavar="KEY=VALUE")
         creating.set_defaults(handler=_cmd_create)
-    if meta.updatable:
-        updating = leaf("update", f"change fields of one {meta.name}")
+    updating = record_verb("update", "updatable", f"change fields of one {meta.name}")
+    if updating is not None:
         updating.add_argument("id")
         updating.add_argument("values", nargs="+", metavar="KEY=VALUE")
         updating.set_defaults(handler=_cmd_update)
-    if meta.deletable:
-        deleting = leaf("delete", f"delete one {meta.name} by id")
+    deleting = record_verb("delete", "deletable", f"delete one {meta.name} by id")
+    if deleting is not None:
         deleting.add_argument("id")
         deleting.set_defaults(handler=_cmd_delete)
 
@@ -350,7 +387,7 @@ def _stored_secrets() -> list[str]:
 
 
 def _one_line(error: BaseException, secrets: Sequence[str | None] = ()) -> str:
-    """The error as one printable line, each whole secret replaced by ``***``."""
+    """The error as one printable line, each whole secret replaced by ``<hidden>``."""
     text = " ".join(str(error).split()) or type(error).__name__
     return _render.printable(errors.mask_secrets(text, secrets))
 
@@ -595,6 +632,17 @@ def _stored_hub_version() -> str | None:
         return None
 
 
+def _line_hub_version(argv: Sequence[str]) -> str | None:
+    """The value of a ``--hub-version`` on the command line (the last one), else None."""
+    found: str | None = None
+    for index, word in enumerate(argv):
+        if word == "--hub-version" and index + 1 < len(argv):
+            found = argv[index + 1]
+        elif word.startswith("--hub-version="):
+            found = word.partition("=")[2]
+    return found
+
+
 def _cmd_complete(argv: Sequence[str], out: TextIO) -> int:
     """The hidden ``flamehub __complete <shell> <cword> <words...>`` the scripts call.
 
@@ -638,7 +686,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == [COMPLETE_COMMAND]:
         return _cmd_complete(argv[1:], out)
-    parser = build_parser()
+    # a known Hub (--hub-version, FLAMEHUB_HUB_VERSION or the stored setting) narrows the
+    # record verbs to its generation; an unknown one offers those of any generation
+    generations, _ = _completion.hub_generations(_line_hub_version(argv) or _stored_hub_version())
+    parser = build_parser(generations)
     try:
         options = parser.parse_args(_join_dash_values(argv))
     except SystemExit as exit_:

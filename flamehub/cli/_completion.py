@@ -42,8 +42,6 @@ COMMON_LOOKUPS = ("in", "isnull")
 TEXT_KINDS = frozenset({"str", "enum"})
 #: ``--filter``-like options: ``field__lookup=value``.
 FILTER_DESTS = frozenset({"filter", "exclude"})
-#: Options whose value is a comma-separated list.
-LIST_DESTS = frozenset({"order", "include", "fields"})
 #: Arguments that name local files.
 PATH_DESTS = frozenset({"paths", "to"})
 #: Constants of boolean values (as ``flamehub.cli._values`` reads them).
@@ -448,6 +446,15 @@ def _option_candidates(state: _State) -> list[str]:
     return found
 
 
+def _offered(parser: argparse.ArgumentParser, version: str | None) -> bool:
+    """Whether a subcommand exists on the Hub of ``version`` (record verbs name their operation)."""
+    operation, model = parser.get_default("operation"), parser.get_default("model")
+    if operation is None or model is None:
+        return True
+    generations, _ = hub_generations(version)
+    return bool(meta_of(model).allows_any(operation, generations))
+
+
 def candidates(
     parser: argparse.ArgumentParser,
     words: Sequence[str],
@@ -484,7 +491,7 @@ def candidates(
     else:
         sub = _subcommands(state.parser)
         if sub is not None and not state.positionals:
-            found = list(sub.choices)
+            found = [word for word, chosen in sub.choices.items() if _offered(chosen, version)]
         else:
             target, given = _positional_target(state.parser, state.positionals)
             found = []

@@ -38,6 +38,15 @@ from ..resources.base import Capabilities, FieldSpec, Resource, ResourceMeta
 from ..resources.convert import format_datetime
 from .q import AND, LOOKUP_SEPARATOR, LOOKUPS, Condition, Q
 
+__all__ = [
+    "EXPRESSION_OPERATORS",
+    "MAX_SAFE_INTEGER",
+    "RANGE_LOOKUPS",
+    "TEXT_LOOKUPS",
+    "EmptyResult",
+    "compile_filters",
+]
+
 #: Text lookups: they need a string field.
 TEXT_LOOKUPS = frozenset({"contains", "startswith", "endswith", "like"})
 #: Range lookups.

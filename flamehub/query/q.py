@@ -17,6 +17,15 @@ from typing import Any
 
 import attrs
 
+__all__ = [
+    "AND",
+    "LOOKUPS",
+    "LOOKUP_SEPARATOR",
+    "OR",
+    "Condition",
+    "Q",
+]
+
 #: The lookups flamehub understands (``field__<lookup>=value``).
 LOOKUPS = frozenset(
     {

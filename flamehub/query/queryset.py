@@ -29,14 +29,24 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import errors
 from ..dialects import MAX_PAGE_SIZE, Dialect
-from ..hub import Hub, default_hub
-from ..resources.base import Capabilities, Resource, ResourceMeta, meta_of
+from ..hub import Hub, default_hub, resolve_hub
+from ..resources.base import Capabilities, Resource, ResourceMeta, id_segment, meta_of
 from ..resources.convert import converter_for
 from .lookups import EmptyResult, compile_filters
 from .q import Q
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "MAX_CONCURRENCY",
+    "REPR_OUTPUT_SIZE",
+    "Manager",
+    "QuerySet",
+    "load",
+    "load_rows",
+]
 
 M = TypeVar("M", bound=Resource)
 
@@ -283,7 +293,7 @@ class QuerySet(Generic[M]):
     # -- compiling -------------------------------------------------------------
 
     def _resolve_hub(self) -> Hub:
-        return self._hub if self._hub is not None else default_hub()
+        return resolve_hub(self._hub)
 
     def _capabilities(self, hub: Hub) -> Capabilities:
         meta = self.meta
@@ -662,7 +672,7 @@ class QuerySet(Generic[M]):
             meta.require(hub.dialect)
             params = []
         try:
-            body = hub.request(meta.service, "GET", f"{meta.path}/{_pk_text(pk)}", params=params)
+            body = hub.request(meta.service, "GET", f"{meta.path}/{id_segment(pk)}", params=params)
         except errors.NotFound as missing:
             raise self.model.DoesNotExist(
                 f"{self.model.__name__} {pk} does not exist ({missing.request_line})"
@@ -695,7 +705,7 @@ class QuerySet(Generic[M]):
         meta = self.meta
         meta.require_operation("updatable", hub.dialect, "updated")
         body = self._body(hub, values, creating=False)
-        response = hub.request(meta.service, "POST", f"{meta.path}/{_pk_text(pk)}", json=body)
+        response = hub.request(meta.service, "POST", f"{meta.path}/{id_segment(pk)}", json=body)
         return self._load(hub.dialect.unwrap_record(response), hub)
 
     def delete(self) -> None:
@@ -725,7 +735,7 @@ class QuerySet(Generic[M]):
         hub = self._resolve_hub()
         meta = self.meta
         meta.require_operation("deletable", hub.dialect, "deleted")
-        hub.send(meta.service, "DELETE", f"{meta.path}/{_pk_text(pk)}").close()
+        hub.send(meta.service, "DELETE", f"{meta.path}/{id_segment(pk)}").close()
 
     def _body(self, hub: Hub, values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
         meta = self.meta
@@ -857,14 +867,3 @@ def _int_or_none(value: Any) -> int | None:
         return int(value) if value is not None else None
     except (TypeError, ValueError):
         return None
-
-
-def _pk_text(pk: Any) -> str:
-    if pk is None:
-        raise errors.QueryError("this object has no id: it was never saved to the Hub")
-    if isinstance(pk, Resource):
-        pk = pk.pk
-    text = str(pk)
-    if not text or "/" in text or text in (".", ".."):
-        raise errors.QueryError(f"{pk!r} is not a valid id")
-    return text

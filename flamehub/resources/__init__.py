@@ -1,1 +1,3 @@
 """Resource declarations and the machinery behind them (see :mod:`flamehub.models`)."""
+
+__all__: list[str] = []

@@ -29,6 +29,21 @@ from .fields import create_only, readonly, relation, writable
 if TYPE_CHECKING:
     from .core import Node, Project
 
+__all__ = [
+    "AUTHUP_SINGLE_KEY_SORT",
+    "Client",
+    "ClientPermission",
+    "ClientRole",
+    "Permission",
+    "Realm",
+    "Robot",
+    "Role",
+    "RolePermission",
+    "User",
+    "UserPermission",
+    "UserRole",
+]
+
 #: authup declares ``indexed: true`` sorts and drops a multi-key ``sort`` whole.
 AUTHUP_SINGLE_KEY_SORT = False
 

@@ -21,14 +21,16 @@ fields, allowed query keys); ``Realm.objects`` is its manager.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import functools
 import inspect
 import json
+import sys
 import types
 import typing
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
@@ -37,16 +39,148 @@ import attrs
 
 from .. import errors
 from ..dialects import CURRENT_GENERATION_SINCE, Dialect, Generation
+from ..hub import resolve_hub
 from .fields import ALL_GENERATIONS, FieldOptions, options_of
 
 if TYPE_CHECKING:
     from ..hub import Hub
     from ..query.queryset import Manager, QuerySet
 
+__all__ = [
+    "ACTION_ATTRIBUTE",
+    "LIBRARY_MODULE_PREFIX",
+    "OPERATIONS",
+    "REGISTRY",
+    "ActionSpec",
+    "Availability",
+    "Capabilities",
+    "FieldSpec",
+    "RelatedManagerField",
+    "Resource",
+    "ResourceMeta",
+    "ResourceRegistry",
+    "action",
+    "action_spec",
+    "id_segment",
+    "meta_of",
+    "objects_on",
+    "registry_key",
+    "resource",
+]
+
 R = TypeVar("R", bound="Resource")
 
-#: Every resource class by name, for relations and the endpoint table.
-REGISTRY: dict[str, type[Resource]] = {}
+#: The modules whose resources are flamehub's own (the catalogue of :mod:`flamehub.models`).
+LIBRARY_MODULE_PREFIX = "flamehub.resources."
+
+
+def registry_key(model: type) -> str:
+    """The key of a resource class in :data:`REGISTRY`: its module and qualified name.
+
+    Example::
+
+        registry_key(Node)      # 'flamehub.resources.core.Node'
+    """
+    return f"{model.__module__}.{model.__qualname__}"
+
+
+class ResourceRegistry(MutableMapping[str, "type[Resource]"]):
+    """Every declared resource class, keyed by :func:`registry_key` (module + qualified name).
+
+    A bare class name (``REGISTRY["Node"]``) means flamehub's own resource of that
+    name, so an application that declares ``class Node(flamehub.models.Node)`` changes
+    neither flamehub's lookups nor its relations. Relations by name resolve in the
+    declaring module first (:meth:`resolve`).
+
+    Example::
+
+        REGISTRY["Node"] is flamehub.models.Node                      # True
+        REGISTRY["flamehub.resources.core.Node"] is flamehub.models.Node
+        REGISTRY.resolve("Node", "myapp.models")      # myapp.models.Node if declared there
+    """
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, type[Resource]] = {}
+        self._library: dict[str, type[Resource]] = {}
+
+    def register(self, model: type[Resource]) -> None:
+        """Add (or replace, e.g. after ``attrs.define``) ``model`` under its qualified key."""
+        self._by_key[registry_key(model)] = model
+        if model.__module__.startswith(LIBRARY_MODULE_PREFIX):
+            self._library[model.__name__] = model
+
+    def __getitem__(self, name: str) -> type[Resource]:
+        found = self._by_key.get(name) or self._library.get(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def __setitem__(self, name: str, model: type[Resource]) -> None:
+        if name != registry_key(model):
+            raise KeyError(
+                f"{model.__name__} registers under {registry_key(model)!r}, not {name!r}"
+            )
+        self.register(model)
+
+    def __delitem__(self, name: str) -> None:
+        model = self[name]
+        del self._by_key[registry_key(model)]
+        if self._library.get(model.__name__) is model:
+            del self._library[model.__name__]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_key)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def library(self) -> list[type[Resource]]:
+        """flamehub's own resources (what the CLI, the compat facade and the docs list).
+
+        Example::
+
+            [model.__name__ for model in REGISTRY.library()][:3]
+        """
+        return [
+            model
+            for model in self._library.values()
+            if getattr(model, "Meta", None) is not None and attrs.has(typing.cast(type, model))
+        ]
+
+    def namespace(self, module: str) -> dict[str, Any]:
+        """Names for resolving annotations of a class declared in ``module``.
+
+        flamehub's resources, overridden by that module's globals and its own resources.
+        """
+        names: dict[str, Any] = dict(self._library)
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            names.update(vars(loaded))
+        prefix = module + "."
+        names.update(
+            {key[len(prefix) :]: model for key, model in self._by_key.items()
+             if key.startswith(prefix) and "." not in key[len(prefix) :]}
+        )  # fmt: skip
+        return names
+
+    def resolve(self, name: str, module: str) -> type[Resource]:
+        """The resource called ``name`` as seen from ``module``: that module's own (declared
+        or imported) first, else flamehub's.
+
+        Example::
+
+            REGISTRY.resolve("ProjectNode", "flamehub.resources.core")
+        """
+        found = self.namespace(module).get(name)
+        if isinstance(found, type) and issubclass(found, Resource):
+            return found
+        raise errors.ConfigurationError(
+            f"no resource {name!r} is declared in {module} or by flamehub"
+        )
+
+
+#: Every resource class, for relations, the CLI, the facade and the endpoint table.
+REGISTRY = ResourceRegistry()
 
 
 @attrs.frozen
@@ -130,10 +264,6 @@ class ResourceMeta:
         self.ordering: tuple[str, ...] = tuple(getattr(declared, "ordering", ("created_at",)))
         self.server_ordering: tuple[str, ...] = tuple(getattr(declared, "server_ordering", ()))
         self.generations = frozenset(getattr(declared, "generations", ALL_GENERATIONS))
-        self.creatable: bool = getattr(declared, "creatable", True)
-        self.updatable: bool = getattr(declared, "updatable", True)
-        self.deletable: bool = getattr(declared, "deletable", True)
-        self.gettable: bool = getattr(declared, "gettable", True)
         #: A :class:`~flamehub.query.queryset.Manager` subclass for ``Model.objects``
         #: (``Meta.manager``), for collection-level actions such as ``sync()``.
         self.manager_class: type[Manager[Any]] | None = getattr(declared, "manager", None)
@@ -228,6 +358,24 @@ class ResourceMeta:
             raise ValueError(f"unknown operation {operation!r}; known: {', '.join(OPERATIONS)}")
         return bool(self._declared[generation].get(operation, operation != "bulk_delete"))
 
+    def allows_any(self, operation: str, generations: Iterable[Generation] | None = None) -> bool:
+        """Whether ``operation`` exists on at least one of ``generations``.
+
+        ``generations`` defaults to those that have the resource; a generation
+        without the resource allows nothing. The CLI, completion and the compat
+        facade offer an operation by this answer, the ORM refuses by :meth:`allows`.
+
+        Example::
+
+            meta_of(AnalysisLog).allows_any("gettable")                         # True (legacy)
+            meta_of(AnalysisLog).allows_any("gettable", [Generation.CURRENT])   # False
+        """
+        candidates = self.generations if generations is None else generations
+        return any(
+            generation in self.generations and self.allows(operation, generation)
+            for generation in candidates
+        )
+
     def require_operation(self, operation: str, dialect: Dialect, what: str) -> None:
         """Raise :class:`~flamehub.errors.UnsupportedByHub` unless ``operation`` exists there.
 
@@ -306,7 +454,7 @@ _KINDS: tuple[tuple[type, str], ...] = (
 
 def _resolve_fields(model: type[Resource]) -> dict[str, FieldSpec]:
     attrs_class: Any = model  # an attrs class once @resource has run
-    attrs.resolve_types(attrs_class, localns=dict(REGISTRY))
+    attrs.resolve_types(attrs_class, localns=REGISTRY.namespace(model.__module__))
     specs: dict[str, FieldSpec] = {}
     for field in attrs.fields(attrs_class):
         inner, many = _unwrap(field.type)
@@ -405,7 +553,7 @@ class Resource:
             (errors.MultipleObjectsReturned,),
             {"__module__": cls.__module__, "__qualname__": f"{qualname}.MultipleObjectsReturned"},
         )
-        REGISTRY[cls.__name__] = cls
+        REGISTRY.register(cls)
 
     # -- state ---------------------------------------------------------------
 
@@ -486,9 +634,7 @@ class Resource:
     # -- persistence -----------------------------------------------------------
 
     def _manager(self, using: Hub | None) -> Manager[Any]:
-        manager = type(self).objects
-        hub = using or self.hub
-        return manager.using(hub) if hub is not None else manager
+        return type(self).objects.using(resolve_hub(using, self.hub))
 
     def save(self: R, *, using: Hub | None = None) -> R:
         """Create this object, or send only its changed fields (``POST /<path>/<id>``).
@@ -537,85 +683,87 @@ class Resource:
         return self
 
     # -- actions ---------------------------------------------------------------------
+    # The helpers below are the API for declaring one's own actions (docs/extending.rst).
 
-    def _require_hub(self, using: Hub | None = None) -> Hub:
-        from ..hub import default_hub
-
-        return using or self.hub or default_hub()
-
-    def _action(
+    def call_action(
         self,
-        method: str,
-        suffix: str,
         *,
         json: Any = None,
         params: Any = None,
+        path_args: Mapping[str, Any] | None = None,
         using: Hub | None = None,
     ) -> Any:
-        """Call ``<METHOD> /<path>/<id>/<suffix>`` and return the decoded JSON body.
+        """Send the request of the running action for this object; return the decoded JSON.
 
-        The one mechanism behind resource actions (commands, credentials ...); an
-        empty ``suffix`` addresses the record itself (``/<path>/<id>``)::
+        Only callable from inside a method declared with :func:`action`: the method
+        and path are the declaration's (``:id`` is this object's id, other ``:name``
+        placeholders come from ``path_args``), so the endpoint is stated once.
+        The hub is ``using``, else the object's hub, else the default hub.
 
-            def command(self, name):
-                body = self._action("POST", "command", json={"command": name})
-                return self._reload_from(body)
+        Example::
+
+            @action("POST", "command", body='{"command": "<command>"}')
+            def command(self, name, *, using=None):
+                body = self.call_action(json={"command": name}, using=using)
+                return self.reload_from(body, using=using)
         """
-        hub = self._require_hub(using)
-        meta = meta_of(type(self))
-        meta.require(hub.dialect)
-        if self.pk is None:
-            raise errors.QueryError(f"this {type(self).__name__} has no id: save it first")
-        suffix = suffix.strip("/")
-        path = f"{meta.path}/{self.pk}/{suffix}" if suffix else f"{meta.path}/{self.pk}"
-        return hub.request(meta.service, method, path, json=json, params=params)
+        return _send_running_action(type(self), self, json, params, path_args, using)
 
     @classmethod
-    def _collection_action(
+    def call_collection_action(
         cls,
-        method: str,
-        suffix: str,
         *,
         json: Any = None,
         params: Any = None,
+        path_args: Mapping[str, Any] | None = None,
         using: Hub | None = None,
-        service_path: bool = False,
     ) -> Any:
-        """Call ``<METHOD> /<path>/<suffix>`` (no id) and return the decoded JSON body.
+        """Send the request of the running collection (or service) action; return the JSON.
 
-        With ``service_path=True`` the suffix is a path on the resource's service
-        itself (``/services/registry/command``). The counterpart of :meth:`_action`
-        for collection-level commands::
+        The counterpart of :meth:`call_action` for actions declared with
+        ``scope="collection"`` (``/<path>/<suffix>``) or ``scope="service"``
+        (``/<suffix>`` on the resource's service), called on no particular object,
+        e.g. from a :class:`~flamehub.query.queryset.Manager` subclass.
 
-            MasterImage._collection_action("POST", "command", json={"command": "sync"})
+        Example::
+
+            class MasterImageManager(Manager["MasterImage"]):
+                @action("POST", "command", scope="collection", body='{"command": "sync"}')
+                def sync(self, *, using=None):
+                    self.model.call_collection_action(json={"command": "sync"}, using=using)
         """
-        from ..hub import default_hub
+        return _send_running_action(cls, None, json, params, path_args, using)
 
-        hub = using or default_hub()
-        meta = meta_of(cls)
-        meta.require(hub.dialect)
-        suffix = suffix.strip("/")
-        path = suffix if service_path else f"{meta.path}/{suffix}"
-        return hub.request(meta.service, method, path, json=json, params=params)
-
-    def _update_fields(self: R, values: Mapping[str, Any], *, using: Hub | None = None) -> R:
+    def update_fields(self: R, values: Mapping[str, Any], *, using: Hub | None = None) -> R:
         """Send ``values`` as an update (``POST /<path>/<id>``) even if they did not change.
 
-        Used by actions whose body must carry a key explicitly (``approve()`` sends
-        the approval status although it may already be ``approved``); the values go
-        through the same checks and wire names as :meth:`save`.
+        For actions whose body must carry a key explicitly (``approve()`` sends the
+        approval status although it may already be ``approved``); the values go
+        through the same checks and wire names as :meth:`save`, and this object is
+        updated in place from the answer.
+
+        Example::
+
+            @action("POST", body='{"approvalStatus": "approved"}')
+            def approve(self, *, using=None):
+                return self.update_fields({"approval_status": "approved"}, using=using)
         """
-        if self.pk is None:
-            raise errors.QueryError(f"this {type(self).__name__} has no id: save it first")
-        updated = self._manager(using)._update(self.pk, values)
+        pk = id_segment(self)
+        updated = self._manager(using)._update(pk, values)
         self._assign_from(updated)
         return self
 
-    def _reload_from(self: R, body: Any, *, using: Hub | None = None) -> R:
-        """Update this object in place from a record answer (enveloped or bare)."""
+    def reload_from(self: R, body: Any, *, using: Hub | None = None) -> R:
+        """Update this object in place from a record answer (enveloped or bare); returns it.
+
+        Example::
+
+            body = self.call_action(json={"command": "build"}, using=using)
+            return self.reload_from(body, using=using)
+        """
         from ..query.queryset import load
 
-        hub = self._require_hub(using)
+        hub = resolve_hub(using, self.hub)
         fresh = load(type(self), hub.dialect.unwrap_record(body), hub)
         self._assign_from(fresh)
         return self
@@ -672,7 +820,7 @@ def resource(cls: type[R] | None = None, **attrs_options: Any) -> Any:
         options = {"slots": False, "eq": True, "kw_only": True}
         options.update(attrs_options)
         defined = attrs.define(klass, **options)  # type: ignore[call-overload]
-        REGISTRY[defined.__name__] = defined
+        REGISTRY.register(defined)
         return typing.cast(type[R], defined)
 
     return wrap(cls) if cls is not None else wrap
@@ -694,6 +842,11 @@ class RelatedManagerField(Generic[R]):
     def __init__(self, model: str, field: str) -> None:
         self.model_name = model
         self.field = field
+        #: The module of the class that declares the field: ``model`` is looked up there.
+        self.module = LIBRARY_MODULE_PREFIX
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.module = owner.__module__
 
     @overload
     def __get__(self, instance: None, owner: type[Resource]) -> RelatedManagerField[R]: ...
@@ -704,11 +857,8 @@ class RelatedManagerField(Generic[R]):
     ) -> RelatedManagerField[R] | QuerySet[R]:
         if instance is None:
             return self
-        model = typing.cast("type[R]", REGISTRY[self.model_name])
-        manager = model.objects
-        if instance.hub is not None:
-            manager = manager.using(instance.hub)
-        related: QuerySet[R] = manager.filter(**{self.field: instance.pk})
+        model = typing.cast("type[R]", REGISTRY.resolve(self.model_name, self.module))
+        related: QuerySet[R] = objects_on(model, instance.hub).filter(**{self.field: instance.pk})
         related._create_defaults = {self.field: instance.pk}
         return related
 
@@ -834,6 +984,37 @@ class ActionSpec:
             return f"/{meta.path}/{suffix}"
         return f"/{meta.path}/:id/{suffix}" if suffix else f"/{meta.path}/:id"
 
+    def request_path(
+        self, meta: ResourceMeta, target: Resource | None, path_args: Mapping[str, Any]
+    ) -> str:
+        """The path of one request (relative to the service): every placeholder filled.
+
+        ``:id`` is ``target``'s id, any other ``:name`` is ``path_args[name]``; each
+        value becomes one URL segment (:func:`id_segment`).
+
+        Example::
+
+            spec = action_spec(Analysis.remove_client_permission)
+            spec.request_path(meta_of(Analysis), analysis, {"permissionId": permission})
+            # 'analyses/82fa.../client/permissions/3d5c...'
+        """
+        unused = dict(path_args)
+        segments = []
+        for segment in self.path(meta).strip("/").split("/"):
+            if segment == ":id":
+                if target is None:
+                    raise TypeError(f"{self.path(meta)} addresses one record: call it on one")
+                segment = id_segment(target)
+            elif segment.startswith(":"):
+                name = segment[1:]
+                if name not in unused:
+                    raise TypeError(f"{self.path(meta)} needs path_args[{name!r}]")
+                segment = id_segment(unused.pop(name), name)
+            segments.append(segment)
+        if unused:
+            raise TypeError(f"{self.path(meta)} has no placeholder for {', '.join(sorted(unused))}")
+        return "/".join(segments)
+
     def require(self, dialect: Dialect, what: str) -> None:
         """Raise :class:`~flamehub.errors.UnsupportedByHub` if the Hub lacks this endpoint.
 
@@ -865,13 +1046,16 @@ def action(
     declaration also feeds the endpoint table (``python -m flamehub._endpoints``).
     The hub is the ``using=`` argument, the object's hub, or the default hub.
 
+    While the method runs, :meth:`Resource.call_action` and
+    :meth:`Resource.call_collection_action` send exactly this endpoint: the
+    declaration is the only place that names it.
+
     Example::
 
         @action("GET", "client/credentials", since=(0, 11, 4))
         def client_credentials(self, *, using=None):
-            return ClientCredentials.from_wire(
-                self._action("GET", "client/credentials", using=using), ...
-            )
+            hub = resolve_hub(using, self.hub)
+            return ClientCredentials.from_wire(self.call_action(using=hub), hub.dialect)
     """
     if scope not in ("instance", "collection", "service"):
         raise ValueError(f"unknown action scope {scope!r}")
@@ -889,9 +1073,13 @@ def action(
         @functools.wraps(func)
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
             signature.bind(self, *args, **kwargs)  # a wrong call is a TypeError, as always
-            hub = _hub_for_action(self, kwargs.get("using"))
+            hub = resolve_hub(kwargs.get("using"), _own_hub(self))
             spec.require(hub.dialect, f"{_owner_name(self)}.{func.__name__}()")
-            return func(self, *args, **kwargs)
+            running = _RUNNING_ACTION.set(spec)
+            try:
+                return func(self, *args, **kwargs)
+            finally:
+                _RUNNING_ACTION.reset(running)
 
         setattr(wrapper, ACTION_ATTRIBUTE, spec)
         return typing.cast(F, wrapper)
@@ -910,17 +1098,76 @@ def action_spec(obj: Any) -> ActionSpec | None:
     return spec if isinstance(spec, ActionSpec) else None
 
 
-def _hub_for_action(target: Any, using: Hub | None) -> Hub:
-    if using is not None:
-        return using
-    if isinstance(target, Resource):
-        return target._require_hub()
-    hub = getattr(target, "_hub", None)
-    if hub is not None:
-        return typing.cast("Hub", hub)
-    from ..hub import default_hub
+#: The endpoint of the action method running in this context (see :func:`action`).
+_RUNNING_ACTION: contextvars.ContextVar[ActionSpec | None] = contextvars.ContextVar(
+    "flamehub_running_action", default=None
+)
 
-    return default_hub()
+
+def _send_running_action(
+    model: type[Resource],
+    target: Resource | None,
+    json: Any,
+    params: Any,
+    path_args: Mapping[str, Any] | None,
+    using: Hub | None,
+) -> Any:
+    """Send the request declared by the running action (``call_action`` and its classmethod)."""
+    spec = _RUNNING_ACTION.get()
+    if spec is None:
+        raise TypeError(
+            "call_action()/call_collection_action() send the endpoint of the method declared "
+            "with @action that calls them; call them from inside such a method"
+        )
+    hub = resolve_hub(using, None if target is None else target.hub)
+    meta = meta_of(model)
+    meta.require(hub.dialect)
+    path = spec.request_path(meta, target, path_args or {})
+    return hub.request(meta.service, spec.method, path, json=json, params=params)
+
+
+def id_segment(value: Any, what: str = "id") -> str:
+    """An id (a resource's ``pk``, a UUID, a name) as one URL path segment or body value.
+
+    A missing id, and text that would change the path (empty, with ``/``, ``.`` or
+    ``..``), raise :class:`~flamehub.errors.QueryError` before anything is sent.
+
+    Example::
+
+        id_segment(node)                    # 'a99721cc-d7f4-4ff2-9b95-8fec1396d348'
+        id_segment("analysis_self_storage_use", "permission")
+        id_segment("../users")              # QueryError: '../users' is not a valid id
+    """
+    raw = value.pk if isinstance(value, Resource) else value
+    if raw is None:
+        owner = type(value).__name__ if isinstance(value, Resource) else "object"
+        raise errors.QueryError(f"this {owner} has no id: it was never saved to the Hub")
+    text = str(raw)
+    if not text or "/" in text or text in (".", ".."):
+        raise errors.QueryError(f"{raw!r} is not a valid {what}")
+    return text
+
+
+def objects_on(model: type[R], hub: Hub | None) -> QuerySet[R]:
+    """All objects of ``model`` on ``hub``; for ``None`` an unbound QuerySet, whose hub is
+    chosen by :func:`~flamehub.hub.resolve_hub` when it runs (the default hub).
+
+    For navigation from an object (``project.nodes``): the related rows live on the
+    object's hub.
+
+    Example::
+
+        objects_on(AnalysisNodeLog, assignment.hub).filter(analysis_id=assignment.analysis_id)
+    """
+    manager = model.objects
+    return manager.using(hub) if hub is not None else manager.all()
+
+
+def _own_hub(target: Any) -> Hub | None:
+    """The hub an object or a queryset is bound to (``None``: the default applies)."""
+    if isinstance(target, Resource):
+        return target.hub
+    return typing.cast("Hub | None", getattr(target, "_hub", None))
 
 
 def _owner_name(target: Any) -> str:

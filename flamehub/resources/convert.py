@@ -31,6 +31,13 @@ from .. import errors
 from ..dialects import Dialect, Generation
 from .base import REGISTRY, Resource, _snapshot, meta_of
 
+__all__ = [
+    "WireConverter",
+    "converter_for",
+    "format_datetime",
+    "parse_datetime",
+]
+
 _fromisoformat = datetime.fromisoformat
 
 
@@ -173,7 +180,7 @@ class WireConverter:
         meta = meta_of(cls)
         try:
             # ClassVar annotations may name resources of other modules (``"Node"``)
-            hints = typing.get_type_hints(cls, localns=dict(REGISTRY))
+            hints = typing.get_type_hints(cls, localns=REGISTRY.namespace(cls.__module__))
         except Exception:  # an unresolvable annotation: cattrs copes (or reports it)
             return None
         namespace: dict[str, Any] = {

@@ -2,8 +2,9 @@
 
 Declarations and their actions: the machinery lives in :mod:`flamehub.resources.base`.
 Every action is a method declared with :func:`~flamehub.resources.base.action`
-(its endpoint and the Hubs that have it) and built on ``Resource._action`` /
-``Resource._collection_action`` / ``Resource._reload_from``.
+(its endpoint and the Hubs that have it) whose body sends that endpoint with
+``Resource.call_action`` / ``Resource.call_collection_action`` and reads the answer
+with ``Resource.reload_from`` (or updates with ``Resource.update_fields``).
 
 Example::
 
@@ -22,6 +23,7 @@ import attrs
 
 from .. import errors
 from ..dialects import Dialect, Generation
+from ..hub import resolve_hub
 from ..query.queryset import Manager, QuerySet, load
 from .auth import ClientPermission, Permission
 from .base import (
@@ -29,6 +31,8 @@ from .base import (
     RelatedManagerField,
     Resource,
     action,
+    id_segment,
+    objects_on,
     resource,
 )
 from .enums import (
@@ -49,6 +53,34 @@ from .storage import AnalysisBucketFileTransferMixin, AnalysisBucketTransferMixi
 if TYPE_CHECKING:
     from ..hub import Hub
 
+__all__ = [
+    "ANALYSIS_COMMANDS",
+    "CLIENT_CREDENTIALS_SINCE",
+    "PROCESS_STATUS_SINCE",
+    "REGISTRY_CREDENTIALS_SINCE",
+    "REGISTRY_SERVICE_COMMAND",
+    "Analysis",
+    "AnalysisBucket",
+    "AnalysisBucketFile",
+    "AnalysisLog",
+    "AnalysisNode",
+    "AnalysisNodeEvent",
+    "AnalysisNodeLog",
+    "AnalysisPermission",
+    "ClientCredentials",
+    "MasterImage",
+    "MasterImageEventLog",
+    "MasterImageGroup",
+    "MasterImageManager",
+    "Node",
+    "Project",
+    "ProjectNode",
+    "Registry",
+    "RegistryCredentials",
+    "RegistryProject",
+    "analysis_commands",
+]
+
 _LEGACY = {Generation.LEGACY}
 _CURRENT = {Generation.CURRENT}
 
@@ -61,10 +93,6 @@ REGISTRY_CREDENTIALS_SINCE = (0, 11, 5)
 
 #: The registry service's command endpoint (``POST /services/registry/command``).
 REGISTRY_SERVICE_COMMAND = "services/registry/command"
-
-
-def _hidden(value: Any) -> str:
-    return "None" if value is None else "'<hidden>'"
 
 
 def _flat(body: Any, dialect: Dialect, what: str) -> dict[str, Any]:
@@ -87,15 +115,6 @@ def _uuid_or_none(value: Any) -> UUID | None:
     return value if isinstance(value, UUID) or value is None else UUID(str(value))
 
 
-def _id_text(value: Resource | UUID | str, what: str) -> str:
-    """An id (or name) for a URL segment or a body; never a path."""
-    raw = value.pk if isinstance(value, Resource) else value
-    text = "" if raw is None else str(raw)
-    if not text or "/" in text or text in (".", ".."):
-        raise errors.QueryError(f"{value!r} is not a valid {what}")
-    return text
-
-
 @attrs.frozen
 class ClientCredentials:
     """The OAuth2 client of a node or an analysis, with its secret (hidden in ``repr``).
@@ -111,7 +130,7 @@ class ClientCredentials:
     id: UUID | None = None
     name: str | None = None
     display_name: str | None = None
-    secret: str | None = attrs.field(default=None, repr=_hidden)
+    secret: str | None = attrs.field(default=None, repr=errors.hidden_repr)
 
     @classmethod
     def from_wire(cls, body: Any, dialect: Dialect) -> ClientCredentials:
@@ -150,7 +169,7 @@ class RegistryCredentials:
     host: str | None = None
     external_name: str | None = None
     account_name: str | None = None
-    account_secret: str | None = attrs.field(default=None, repr=_hidden)
+    account_secret: str | None = attrs.field(default=None, repr=errors.hidden_repr)
 
     @classmethod
     def from_wire(cls, body: Any, dialect: Dialect) -> RegistryCredentials:
@@ -298,13 +317,10 @@ def _send_registry_command(
     secret: str | None = None,
     using: Hub | None = None,
 ) -> None:
-    body: dict[str, Any] = {"command": command.value, "id": _id_text(target, "id")}
+    body: dict[str, Any] = {"command": command.value, "id": id_segment(target)}
     if secret is not None:
         body["secret"] = secret
-    hub = target._require_hub(using)
-    type(target)._collection_action(
-        "POST", REGISTRY_SERVICE_COMMAND, json=body, using=hub, service_path=True
-    )
+    target.call_action(json=body, using=using)
 
 
 @resource
@@ -432,9 +448,8 @@ class MasterImageManager(Manager["MasterImage"]):
             MasterImage.objects.sync()
             MasterImage.objects.count()
         """
-        hub = using or self._resolve_hub()
-        self.model._collection_action(
-            "POST", "command", json={"command": MasterImageCommand.SYNC.value}, using=hub
+        self.model.call_collection_action(
+            json={"command": MasterImageCommand.SYNC.value}, using=resolve_hub(using, self._hub)
         )
 
 
@@ -491,14 +506,11 @@ class MasterImage(Resource):
             image.build()
             print(image.build_status)
         """
-        hub = self._require_hub(using)
-        body = type(self)._collection_action(
-            "POST",
-            "command",
-            json={"command": MasterImageCommand.BUILD.value, "id": _id_text(self, "id")},
-            using=hub,
+        hub = resolve_hub(using, self.hub)
+        body = self.call_action(
+            json={"command": MasterImageCommand.BUILD.value, "id": id_segment(self)}, using=hub
         )
-        return self._reload_from(body, using=hub)
+        return self.reload_from(body, using=hub)
 
 
 @resource
@@ -616,8 +628,8 @@ class Node(Resource):
             creds = node.client_credentials()
             ClientAuth(str(creds.id), creds.secret)
         """
-        hub = self._require_hub(using)
-        body = self._action("GET", "client/credentials", using=hub)
+        hub = resolve_hub(using, self.hub)
+        body = self.call_action(using=hub)
         return ClientCredentials.from_wire(body, hub.dialect)
 
     @action(
@@ -632,9 +644,9 @@ class Node(Resource):
 
             creds = node.rotate_client_secret()      # a fresh random secret
         """
-        hub = self._require_hub(using)
+        hub = resolve_hub(using, self.hub)
         payload = {} if secret is None else {"secret": secret}
-        body = self._action("POST", "client/credentials", json=payload, using=hub)
+        body = self.call_action(json=payload, using=hub)
         return ClientCredentials.from_wire(body, hub.dialect)
 
     @action("GET", "registry/credentials", since=REGISTRY_CREDENTIALS_SINCE)
@@ -646,8 +658,8 @@ class Node(Resource):
             creds = node.registry_credentials()
             print(creds.host, creds.account_name)
         """
-        hub = self._require_hub(using)
-        body = self._action("GET", "registry/credentials", using=hub)
+        hub = resolve_hub(using, self.hub)
+        body = self.call_action(using=hub)
         return RegistryCredentials.from_wire(body, hub.dialect)
 
 
@@ -747,7 +759,7 @@ class ProjectNode(Resource):
 
             membership.approve(comment="approved by the data owner")
         """
-        return self._update_fields(_approval(ApprovalStatus.APPROVED, comment), using=using)
+        return self.update_fields(_approval(ApprovalStatus.APPROVED, comment), using=using)
 
     @action("POST", body='{"approvalStatus": "rejected", "comment"?}')
     def reject(self, comment: str | None = None, *, using: Hub | None = None) -> ProjectNode:
@@ -757,7 +769,7 @@ class ProjectNode(Resource):
 
             membership.reject(comment="not covered by our ethics vote")
         """
-        return self._update_fields(_approval(ApprovalStatus.REJECTED, comment), using=using)
+        return self.update_fields(_approval(ApprovalStatus.REJECTED, comment), using=using)
 
 
 # -- analyses ---------------------------------------------------------------------------
@@ -935,7 +947,7 @@ class Analysis(Resource):
             analysis.command("configurationLock")
             analysis.command(AnalysisCommand.BUILD_START)
         """
-        hub = self._require_hub(using)
+        hub = resolve_hub(using, self.hub)
         command = AnalysisCommand(name)
         where = ANALYSIS_COMMANDS.get(command)
         if where is None:
@@ -951,8 +963,8 @@ class Analysis(Resource):
                 f"{hub.dialect.version_string} (it exists on {where.describe()}); this Hub "
                 f"accepts {offered}"
             )
-        body = self._action("POST", "command", json={"command": command.value}, using=hub)
-        return self._reload_from(body, using=hub)
+        body = self.call_action(json={"command": command.value}, using=hub)
+        return self.reload_from(body, using=hub)
 
     build_start = _command_method(
         "build_start", AnalysisCommand.BUILD_START, "Start building the analysis image."
@@ -1010,8 +1022,8 @@ class Analysis(Resource):
 
             creds = analysis.client_credentials()
         """
-        hub = self._require_hub(using)
-        body = self._action("GET", "client/credentials", using=hub)
+        hub = resolve_hub(using, self.hub)
+        body = self.call_action(using=hub)
         return ClientCredentials.from_wire(body, hub.dialect)
 
     @action(
@@ -1028,9 +1040,9 @@ class Analysis(Resource):
 
             creds = analysis.rotate_client_secret()
         """
-        hub = self._require_hub(using)
+        hub = resolve_hub(using, self.hub)
         payload = {} if secret is None else {"secret": secret}
-        body = self._action("POST", "client/credentials", json=payload, using=hub)
+        body = self.call_action(json=payload, using=hub)
         return ClientCredentials.from_wire(body, hub.dialect)
 
     @action("GET", "client/permissions", since=CLIENT_CREDENTIALS_SINCE)
@@ -1041,8 +1053,8 @@ class Analysis(Resource):
 
             [grant.permission.name for grant in analysis.client_permissions()]
         """
-        hub = self._require_hub(using)
-        body = self._action("GET", "client/permissions", using=hub)
+        hub = resolve_hub(using, self.hub)
+        body = self.call_action(using=hub)
         rows, _meta = hub.dialect.unwrap_collection(body, method="GET", url="client/permissions")
         return [load(ClientPermission, row, hub) for row in rows]
 
@@ -1065,9 +1077,9 @@ class Analysis(Resource):
 
             analysis.add_client_permission("analysis_self_storage_use")
         """
-        hub = self._require_hub(using)
-        payload = {hub.dialect.wire_name("permission_id"): _id_text(permission, "permission")}
-        body = self._action("POST", "client/permissions", json=payload, using=hub)
+        hub = resolve_hub(using, self.hub)
+        payload = {hub.dialect.wire_name("permission_id"): id_segment(permission, "permission")}
+        body = self.call_action(json=payload, using=hub)
         return load(ClientPermission, hub.dialect.unwrap_record(body), hub)
 
     @action("DELETE", "client/permissions/:permissionId", since=CLIENT_CREDENTIALS_SINCE)
@@ -1082,9 +1094,8 @@ class Analysis(Resource):
 
             analysis.remove_client_permission(permission)
         """
-        hub = self._require_hub(using)
-        suffix = f"client/permissions/{_id_text(permission, 'permission')}"
-        body = self._action("DELETE", suffix, using=hub)
+        hub = resolve_hub(using, self.hub)
+        body = self.call_action(path_args={"permissionId": permission}, using=hub)
         return load(ClientPermission, hub.dialect.unwrap_record(body), hub)
 
 
@@ -1141,9 +1152,9 @@ class AnalysisNode(Resource):
             for line in assignment.logs.filter(level="error"):
                 print(line.time, line.message)
         """
-        manager = AnalysisNodeLog.objects
-        queryset = manager.using(self.hub) if self.hub is not None else manager
-        return queryset.filter(analysis_id=self.analysis_id, node_id=self.node_id)
+        return objects_on(AnalysisNodeLog, self.hub).filter(
+            analysis_id=self.analysis_id, node_id=self.node_id
+        )
 
     @action("POST", body='{"approvalStatus": "approved", "comment"?}')
     def approve(self, comment: str | None = None, *, using: Hub | None = None) -> AnalysisNode:
@@ -1153,7 +1164,7 @@ class AnalysisNode(Resource):
 
             assignment.approve(comment="code reviewed")
         """
-        return self._update_fields(_approval(ApprovalStatus.APPROVED, comment), using=using)
+        return self.update_fields(_approval(ApprovalStatus.APPROVED, comment), using=using)
 
     @action("POST", body='{"approvalStatus": "rejected", "comment"?}')
     def reject(self, comment: str | None = None, *, using: Hub | None = None) -> AnalysisNode:
@@ -1163,7 +1174,7 @@ class AnalysisNode(Resource):
 
             assignment.reject(comment="uses data we cannot share")
         """
-        return self._update_fields(_approval(ApprovalStatus.REJECTED, comment), using=using)
+        return self.update_fields(_approval(ApprovalStatus.REJECTED, comment), using=using)
 
     @action("POST", body='{"executionStatus": <status>, "executionProgress"?}')
     def set_execution_status(
@@ -1188,7 +1199,7 @@ class AnalysisNode(Resource):
             if not 0 <= progress <= 100:
                 raise errors.QueryError(f"progress is a percentage (0-100), not {progress}")
             values["execution_progress"] = progress
-        return self._update_fields(values, using=using)
+        return self.update_fields(values, using=using)
 
 
 @resource

@@ -13,6 +13,24 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+__all__ = [
+    "AnalysisBucketType",
+    "AnalysisCommand",
+    "ApprovalStatus",
+    "ClientAuthMethod",
+    "DecisionStrategy",
+    "HubEnum",
+    "LogChannel",
+    "LogLevel",
+    "MasterImageCommand",
+    "NodeType",
+    "ProcessStatus",
+    "RealmScope",
+    "RegistryCommand",
+    "RegistryProjectType",
+    "TokenBindingMethod",
+]
+
 
 class HubEnum(str, enum.Enum):
     """A string enum whose unknown values become pseudo-members instead of errors.

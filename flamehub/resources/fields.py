@@ -21,6 +21,19 @@ from typing import Any
 import attrs
 
 from ..dialects import Generation
+from ..errors import hidden_repr
+
+__all__ = [
+    "ALL_GENERATIONS",
+    "METADATA_KEY",
+    "FieldOptions",
+    "create_only",
+    "options_of",
+    "readonly",
+    "relation",
+    "update_only",
+    "writable",
+]
 
 #: The attrs metadata key under which flamehub keeps a field's options.
 METADATA_KEY = "flamehub"
@@ -39,10 +52,6 @@ class FieldOptions:
     secret: bool = False
     wire: Mapping[Generation, str] = attrs.field(factory=dict)
     generations: frozenset[Generation] = ALL_GENERATIONS
-
-
-def _hidden_repr(value: Any) -> str:
-    return "None" if value is None else "'<hidden>'"
 
 
 def _field(
@@ -72,7 +81,7 @@ def _field(
         wire=wire,
         generations=frozenset(generations) if generations is not None else ALL_GENERATIONS,
     )
-    repr_option: bool | Callable[[Any], str] = _hidden_repr if secret else not relation
+    repr_option: bool | Callable[[Any], str] = hidden_repr if secret else not relation
     if factory is not None:
         return attrs.field(factory=factory, metadata={METADATA_KEY: options}, repr=repr_option)
     return attrs.field(default=default, metadata={METADATA_KEY: options}, repr=repr_option)

@@ -39,7 +39,8 @@ from ..files import (
     ProgressOption,
     UploadSource,
 )
-from .base import REGISTRY, Resource, resource
+from ..hub import resolve_hub
+from .base import REGISTRY, Resource, id_segment, objects_on, resource
 from .fields import create_only, readonly, relation
 
 if TYPE_CHECKING:
@@ -51,6 +52,17 @@ if TYPE_CHECKING:
     _Base: TypeAlias = Resource
 else:
     _Base = object
+
+__all__ = [
+    "DEFAULT_ANALYSIS_FILES_POLL_INTERVAL",
+    "DEFAULT_ANALYSIS_FILES_TIMEOUT",
+    "AnalysisBucketFileTransferMixin",
+    "AnalysisBucketTransferMixin",
+    "Bucket",
+    "BucketFile",
+    "BucketFileTransferMixin",
+    "BucketTransferMixin",
+]
 
 #: Seconds :meth:`BucketTransferMixin.wait_for_analysis_files` waits by default.
 DEFAULT_ANALYSIS_FILES_TIMEOUT = 60.0
@@ -80,7 +92,7 @@ class BucketTransferMixin(_Base):
         return None
 
     def _bucket_hub_and_id(self, using: Hub | None) -> tuple[Hub, Any]:
-        hub = self._require_hub(using)
+        hub = resolve_hub(using, self.hub)
         bucket_id = self._storage_bucket_id()
         if bucket_id is None:
             raise errors.QueryError(
@@ -132,9 +144,7 @@ class BucketTransferMixin(_Base):
                 print(bucket_file.path, bucket_file.size)
         """
         bucket_id = self._storage_bucket_id()
-        manager = BucketFile.objects
-        queryset = manager.using(self.hub) if self.hub is not None else manager.all()
-        return queryset.filter(bucket_id=bucket_id)
+        return objects_on(BucketFile, self.hub).filter(bucket_id=bucket_id)
 
     def stream_tarball(
         self,
@@ -160,7 +170,7 @@ class BucketTransferMixin(_Base):
         return DownloadStream(
             hub,
             "storage",
-            f"buckets/{bucket_id}/stream",
+            f"buckets/{id_segment(bucket_id, 'bucket id')}/stream",
             chunk_size=chunk_size,
             resume_attempts=resume_attempts,
             progress=progress,
@@ -418,7 +428,7 @@ class BucketFileTransferMixin(_Base):
                 for chunk in chunks:
                     digest.update(chunk)
         """
-        hub = self._require_hub(using)
+        hub = resolve_hub(using, self.hub)
         file_id = self._storage_file_id()
         if file_id is None:
             raise errors.QueryError(
@@ -427,7 +437,7 @@ class BucketFileTransferMixin(_Base):
         return DownloadStream(
             hub,
             "storage",
-            f"bucket-files/{file_id}/stream",
+            f"bucket-files/{id_segment(file_id, 'file id')}/stream",
             expected_size=self._expected_size(),
             chunk_size=chunk_size,
             resume_attempts=resume_attempts,

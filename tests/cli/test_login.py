@@ -120,5 +120,5 @@ def test_a_one_letter_password_does_not_mask_every_word() -> None:
     from flamehub.cli import _one_line
 
     error = ValueError("realm a not found; password a rejected")
-    assert _one_line(error, ["a"]) == "realm *** not found; password *** rejected"
+    assert _one_line(error, ["a"]) == "realm <hidden> not found; password <hidden> rejected"
     assert _one_line(ValueError("no such realm"), ["a"]) == "no such realm"

@@ -15,7 +15,6 @@ import re
 import uuid
 from typing import Any
 
-import attrs
 import pytest
 import responses
 
@@ -28,11 +27,7 @@ from tests.conftest import make_hub
 
 from .world import CREATE, SEED, UPDATE, World
 
-RESOURCES = sorted(
-    name
-    for name, model in REGISTRY.items()
-    if getattr(model, "Meta", None) is not None and attrs.has(model)
-)
+RESOURCES = sorted(model.__name__ for model in REGISTRY.library())
 
 #: Every function the facade generates, per client: written out here, not derived from the
 #: declarations (a declaration that loses or gains an operation must show up as a diff).

@@ -91,19 +91,19 @@ def test_checked_in_stub_is_up_to_date() -> None:
 
 def test_resources_declared_outside_flamehub_change_neither_clients_nor_stub() -> None:
     from flamehub.models import Node
-    from flamehub.resources.base import REGISTRY, resource
+    from flamehub.resources.base import REGISTRY, registry_key, resource
 
     @resource
     class SiteNode(Node):
         """An application's own subclass: it registers itself like every resource."""
 
     try:
-        assert "SiteNode" in REGISTRY
+        assert registry_key(SiteNode) in REGISTRY
         assert [model.__name__ for model in compat._resources()].count("Node") == 1
         assert "SiteNode" not in [model.__name__ for model in compat._resources()]
         assert render() == STUB.read_text()
     finally:
-        del REGISTRY["SiteNode"]
+        del REGISTRY[registry_key(SiteNode)]
 
 
 def test_stub_is_shipped_with_the_package() -> None:

@@ -191,7 +191,7 @@ def test_old_run_status_key_is_refused_on_current(rsps: responses.RequestsMock) 
         list(AnalysisNode.objects.using(hub).filter(run_status="started"))
     assignment = loaded(AnalysisNode, CURRENT, id=uuid.uuid4())
     with pytest.raises(QueryError, match="run_status"):
-        assignment._update_fields({"run_status": "started"})
+        assignment.update_fields({"run_status": "started"})
     assert_nothing_sent(rsps)
 
 

@@ -31,7 +31,7 @@ ENUMS = [
 
 
 def test_every_registered_resource_is_exported() -> None:
-    library = {name for name, model in REGISTRY.items() if model.__module__.startswith("flamehub.")}
+    library = {model.__name__ for model in REGISTRY.library()}
     assert {model.__name__ for model in RESOURCES} == library
 
 

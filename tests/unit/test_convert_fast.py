@@ -15,7 +15,7 @@ from flamehub import InvalidResponse
 from flamehub.dialects import Dialect
 from flamehub.models import Node
 from flamehub.query.queryset import load
-from flamehub.resources.base import REGISTRY, Resource, meta_of, resource
+from flamehub.resources.base import REGISTRY, Resource, meta_of, registry_key, resource
 from flamehub.resources.convert import _optional_of, converter_for, parse_datetime
 from tests.conftest import CURRENT_VERSION, LEGACY_VERSION, make_hub
 
@@ -45,7 +45,7 @@ def sample(annotation: Any, index: int) -> Any:
 
 
 def wire_row(cls: type[Resource], dialect: Dialect) -> dict[str, Any]:
-    hints = typing.get_type_hints(cls, localns=dict(REGISTRY))
+    hints = typing.get_type_hints(cls, localns=REGISTRY.namespace(cls.__module__))
     meta = meta_of(cls)
     row = {"unknownKey": "ignored"}
     for index, field in enumerate(attrs.fields(cls)):
@@ -172,4 +172,4 @@ def test_a_class_that_needs_its_init_is_structured_then_marked() -> None:
         assert node.id == pk and node.hub is hub and node.changed_fields() == {}
         assert load(CheckedNode, {"id": str(pk)}, hub).__dict__["initialised"] is True
     finally:
-        del REGISTRY["CheckedNode"]
+        del REGISTRY[registry_key(CheckedNode)]
