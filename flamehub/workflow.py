@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 
 from . import errors, files
+from .dialects import Generation
 from .resources.core import ANALYSIS_COMMANDS, analysis_commands
 from .resources.enums import (
     AnalysisBucketType,
@@ -277,7 +278,7 @@ def _latest_logs(hub: Hub, analysis: Analysis, node_id: Any = None) -> list[str]
             logs = AnalysisNodeLog.objects.using(hub).filter(
                 analysis_id=analysis.pk, node_id=node_id
             )
-        if hub.dialect.generation.is_legacy:
+        if hub.dialect.generation is Generation.LEGACY:
             logs = logs.order_by("-created_at")
         lines = []
         for line in logs[:FAILURE_LOG_LINES]:
@@ -743,7 +744,7 @@ def wait_for_results(
                 logs=logs,
             )
         if links and all(_status(link.execution_status) in _DONE for link in links):
-            status = ProcessStatus.EXECUTED
+            status = _status(links[0].execution_status)
         percents = [link.execution_progress for link in links]
         percent = analysis.execution_progress
         if percent is None and links and all(value is not None for value in percents):

@@ -242,6 +242,10 @@ def _add_resource(
         downloading.add_argument("id", help="the file's id")
         downloading.add_argument("--to", default=".", help="a file or directory (default: .)")
         downloading.set_defaults(handler=_cmd_download)
+    if name == "analysis":  # the workflow (flamehub.cli._workflow)
+        from ._workflow import add_run_command
+
+        add_run_command(leaf)
 
 
 # -- helpers --------------------------------------------------------------------------
