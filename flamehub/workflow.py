@@ -744,6 +744,8 @@ def wait_for_results(
                 logs=logs,
             )
         if links and all(_status(link.execution_status) in _DONE for link in links):
+            # the Hub recalculates the analysis' own status after the nodes' (debounced)
+            analysis.refresh(using=hub)
             status = _status(links[0].execution_status)
         percents = [link.execution_progress for link in links]
         percent = analysis.execution_progress

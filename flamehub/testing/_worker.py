@@ -137,7 +137,7 @@ class Worker:
                     continue
                 if fault.times is not None and fault.fired >= fault.times:
                     continue
-                if fault.node is not None and fault.node != node:
+                if step == "execution" and fault.node is not None and fault.node != node:
                     continue
                 fault.fired += 1
                 return fault
