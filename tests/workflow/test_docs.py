@@ -38,7 +38,7 @@ def test_every_python_block_runs_and_prints_what_its_comments_say(
     try:
         with contextlib.redirect_stdout(printed):
             for block in python_blocks():
-                exec(compile(block, str(DOC), "exec"), namespace)  # noqa: S102 - our own docs
+                exec(compile(block, str(DOC), "exec"), namespace)  # our own docs
     finally:
         local = namespace.get("local")
         if local is not None:
@@ -47,9 +47,7 @@ def test_every_python_block_runs_and_prints_what_its_comments_say(
         if worker is not None:
             worker.stop()
     lines = printed.getvalue().splitlines()
-    expected = [
-        comment.strip() for block in python_blocks() for comment in _PRINTED.findall(block)
-    ]
+    expected = [comment.strip() for block in python_blocks() for comment in _PRINTED.findall(block)]
     assert len(lines) == len(expected)
     for line, comment in zip(lines, expected, strict=True):
         if comment.startswith("..."):  # "... tail": the line ends like that
