@@ -95,6 +95,8 @@ MAX_POLL_INTERVAL = 5.0
 DEFAULT_BUCKET_TIMEOUT = 60.0
 #: How many of the latest log lines a failure carries (per analysis and per failed node).
 FAILURE_LOG_LINES = 5
+#: What :func:`distribute` says when the analysis has no registry to push the image to.
+REGISTRY_NOT_SET = "registry not set (set analysis.registry_id)"
 #: The unit of the progress bars: the Hub's ``*_progress`` fields are percentages.
 PERCENT = "%"
 
@@ -620,10 +622,20 @@ def build(
     return analysis
 
 
-def _registry_problems(analysis: Analysis, links: list[AnalysisNode]) -> list[str]:
+def _registry_problems(analysis: Analysis, links: list[AnalysisNode], hub: Hub) -> list[str]:
+    """What ``distributionStart`` needs: a registry (the analysis' own or, where the Hub
+    has one configured, its default: unknown to a client, so only "none at all" is
+    certain) and one for every node."""
+    from .resources.core import Registry
+
     missing = []
     if analysis.registry_id is None:
-        missing.append("registry not set (analysis.registry_id)")
+        try:
+            none_at_all = not Registry.objects.using(hub).exists()
+        except errors.HubAPIError:  # not allowed to list them: the Hub decides
+            none_at_all = False
+        if none_at_all:
+            missing.append(REGISTRY_NOT_SET)
     for link in links:
         node = link.node
         if node is not None and node.registry_id is None:
@@ -671,10 +683,19 @@ def distribute(
     if status in _DONE:
         return analysis
     if status not in _UNDER_WAY:
-        _fail_if_missing(
-            step, analysis, _registry_problems(analysis, _nodes(analysis, hub)), "distribute"
-        )
-        analysis.command(command, using=hub)
+        missing = _registry_problems(analysis, _nodes(analysis, hub), hub)
+        _fail_if_missing(step, analysis, missing, "distribute")
+        try:
+            analysis.command(command, using=hub)
+        except errors.BadRequest as error:
+            if "registry" not in error.message.lower():
+                raise
+            raise errors.WorkflowError(
+                f"cannot distribute {_label(analysis)}: {REGISTRY_NOT_SET} "
+                f"(the Hub answered: {error.message})",
+                step=step,
+                missing=[REGISTRY_NOT_SET],
+            ) from error
     if wait:
         observe = _step_observer(analysis, hub, step, "distribution")
         _wait(
