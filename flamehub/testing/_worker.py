@@ -127,7 +127,9 @@ class Worker:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop every job and wait for their threads."""
         self._stopped.set()
-        for thread in list(self._threads):
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
             thread.join(timeout)
 
     def _fault(self, step: str, progress: int, node: str | None = None) -> WorkerFault | None:
@@ -153,7 +155,8 @@ class Worker:
         if target is None or not self.enabled:
             return
         thread = threading.Thread(target=target, name=f"hub-worker-{command}", daemon=True)
-        self._threads = [alive for alive in self._threads if alive.is_alive()] + [thread]
+        with self._lock:
+            self._threads = [alive for alive in self._threads if alive.is_alive()] + [thread]
         thread.start()
 
 
