@@ -368,3 +368,17 @@ def test_a_step_whose_command_the_hub_lacks_raises_unsupported_by_hub_naming_it(
     analysis = new_analysis(hub, site)
     with pytest.raises(UnsupportedByHub, match="'distribute'.*distributionStart"):
         analysis.distribute()
+
+
+def test_upload_code_times_out_naming_the_missing_code_bucket(
+    hub: Hub, local: LocalHub, site: Site, code: Path
+) -> None:
+    analysis = new_analysis(hub, site)
+    analysis.buckets.using(hub).get(type="CODE").delete()  # as if storage never confirmed it
+    clock = FakeClock()
+    uploads = len([r for r in local.requests if r.path.endswith("/upload")])
+    with pytest.raises(WorkflowTimeout) as caught:
+        analysis.upload_code(code, entrypoint="main.py", timeout=3, poll=PollPolicy(clock=clock))
+    assert (caught.value.step, caught.value.status) == ("upload_code", "no CODE bucket")
+    assert clock.now == 3
+    assert len([r for r in local.requests if r.path.endswith("/upload")]) == uploads
