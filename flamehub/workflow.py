@@ -831,9 +831,10 @@ def run_analysis(
     With ``name``, an analysis of that name in the project is resumed where it stands (a
     script that was interrupted runs again); otherwise a new one is created.
     ``master_image`` and ``registry`` are records or ids (default: the project's master
-    image; an analysis without a registry cannot be distributed). An analysis without
-    nodes gets the project's approved nodes, as current Hubs do on create. ``timeout``
-    applies to each waiting step.
+    image, and the Hub's default registry where it has one). An analysis without nodes
+    gets the project's approved nodes, as current Hubs do on create. ``timeout`` applies
+    to each waiting step; ``progress=True`` shows bars of the transfers (bytes) and of the
+    waiting steps (percent).
 
     Example::
 
@@ -868,11 +869,11 @@ def run_analysis(
                 continue
             AnalysisNode.objects.using(hub).create(analysis_id=analysis.pk, node_id=link.node_id)
     waiting: dict[str, Any] = {"poll": poll, "progress": progress, "callback": callback}
-    upload_code(analysis, code, entrypoint=entrypoint, poll=poll, using=hub)
+    upload_code(analysis, code, entrypoint=entrypoint, poll=poll, progress=progress, using=hub)
     lock(analysis, using=hub)
     build(analysis, timeout=timeout, using=hub, **waiting)
     distribute(analysis, timeout=timeout, using=hub, **waiting)
     wait_for_results(analysis, timeout=timeout, using=hub, **waiting)
     if to is not None:
-        download_results(analysis, to, poll=poll, using=hub)
+        download_results(analysis, to, poll=poll, progress=progress, using=hub)
     return analysis
