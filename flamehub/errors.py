@@ -60,6 +60,8 @@ __all__ = [
     "UnsupportedByHub",
     "UploadNotResent",
     "UploadSourceChanged",
+    "WorkflowError",
+    "WorkflowTimeout",
     "error_class_for",
     "hidden_repr",
     "is_secret_key",
@@ -630,3 +632,60 @@ class AnalysisFilesTimeout(FlamehubError, TimeoutError):
     def __init__(self, message: str, *, missing: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.missing = list(missing)
+
+
+# -- analysis workflow (flamehub.workflow) ---------------------------------------------------
+
+
+class WorkflowError(FlamehubError):
+    """A step of the analysis workflow cannot run or has failed (:mod:`flamehub.workflow`).
+
+    Attributes:
+        step: the workflow step (``"lock"``, ``"build"``, ``"wait_for_results"`` ...).
+        status: the Hub's status of that step when it stopped (``"failed"``), or ``None``.
+        missing: the unmet preconditions, each named (``"no root entrypoint file"``).
+        node: the name (or id) of the node that failed, or ``None``.
+        logs: the latest log lines the Hub offered about the failure (newest first).
+
+    Example::
+
+        try:
+            analysis.lock()
+        except flamehub.errors.WorkflowError as error:
+            print(error.step, error.missing)
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        step: str = "",
+        status: str | None = None,
+        missing: list[str] | None = None,
+        node: str | None = None,
+        logs: list[str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.step = step
+        self.status = status
+        self.missing = list(missing or [])
+        self.node = node
+        self.logs = list(logs or [])
+
+
+class WorkflowTimeout(WorkflowError, TimeoutError):
+    """A workflow step did not finish in time; ``status`` is the status it was stuck in.
+
+    Example::
+
+        try:
+            analysis.build(timeout=600)
+        except flamehub.errors.WorkflowTimeout as error:
+            print(f"still {error.status} after {error.timeout} s")
+    """
+
+    def __init__(
+        self, message: str, *, step: str = "", status: str | None = None, timeout: float = 0.0
+    ) -> None:
+        super().__init__(message, step=step, status=status)
+        self.timeout = timeout

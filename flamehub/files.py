@@ -122,6 +122,8 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _BOUNDARY_RE = re.compile(r"^[0-9A-Za-z'()+_,\-./:=?]{1,70}$")
 _FILENAME_ESCAPES = {'"': "%22", "\r": "%0D", "\n": "%0A"}
 
+#: What a progress bar counts unless told otherwise (bytes, scaled to KiB, MiB ...).
+PROGRESS_UNIT = "B"
 #: ``(done, total)``; ``total`` is ``None`` when the size is not known.
 ProgressCallback = Callable[[int, int | None], object]
 #: ``True`` for a tqdm bar, a callable for a custom display, ``None``/``False`` for nothing.
@@ -144,6 +146,7 @@ class Progress:
             callable receiving ``(done, total)`` in bytes, ``None``/``False`` for nothing.
         total: the number of bytes expected, ``None`` if unknown.
         description: the bar's label.
+        unit: what the bar counts (``"B"``: bytes, scaled; ``"%"`` for a percentage).
 
     Example::
 
@@ -153,14 +156,19 @@ class Progress:
     """
 
     def __init__(
-        self, progress: ProgressOption, *, total: int | None = None, description: str = ""
+        self,
+        progress: ProgressOption,
+        *,
+        total: int | None = None,
+        description: str = "",
+        unit: str = PROGRESS_UNIT,
     ) -> None:
         self.total = total
         self.done = 0
         self._callback: ProgressCallback | None = None
         self._bar: Any = None
         if progress is True:
-            self._bar = _tqdm_bar(total, description)
+            self._bar = _tqdm_bar(total, description, unit)
         elif callable(progress):
             self._callback = progress
         elif progress not in (None, False):
@@ -202,7 +210,7 @@ class Progress:
         self.close()
 
 
-def _tqdm_bar(total: int | None, description: str) -> Any:
+def _tqdm_bar(total: int | None, description: str, unit: str = PROGRESS_UNIT) -> Any:
     try:
         from tqdm.auto import tqdm
     except ImportError:
@@ -214,8 +222,8 @@ def _tqdm_bar(total: int | None, description: str) -> Any:
     return tqdm(
         total=total,
         desc=CONTROL_CHARACTERS.sub(CONTROL_REPLACEMENT, description) or None,
-        unit="B",
-        unit_scale=True,
+        unit=unit,
+        unit_scale=unit == PROGRESS_UNIT,
         unit_divisor=KiB,
         dynamic_ncols=True,
     )

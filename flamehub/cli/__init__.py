@@ -318,6 +318,10 @@ def _add_resource(
             "--overwrite", action="store_true", help="replace an existing file (default: refuse)"
         )
         downloading.set_defaults(handler=_cmd_download)
+    if name == "analysis":  # the workflow (flamehub.cli._workflow)
+        from ._workflow import add_run_command
+
+        add_run_command(leaf)
 
 
 # -- helpers --------------------------------------------------------------------------

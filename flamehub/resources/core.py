@@ -711,6 +711,19 @@ class Project(Resource):
             "sorts": ("id", "created_at", "updated_at"),
         }
 
+    # -- the analysis workflow (flamehub.workflow) ------------------------------------
+
+    def run_analysis(self, code: Any, **options: Any) -> Analysis:
+        """Create an analysis and run it to its results (:func:`flamehub.workflow.run_analysis`).
+
+        Example::
+
+            project.run_analysis("src/", entrypoint="main.py", master_image=image, to="results/")
+        """
+        from .. import workflow
+
+        return workflow.run_analysis(self, code, **options)
+
 
 def _approval(status: ApprovalStatus, comment: str | None) -> dict[str, Any]:
     """The update values of ``approve()`` / ``reject()`` (the status is always sent)."""
@@ -1097,6 +1110,74 @@ class Analysis(Resource):
         hub = resolve_hub(using, self.hub)
         body = self.call_action(path_args={"permissionId": permission}, using=hub)
         return load(ClientPermission, hub.dialect.unwrap_record(body), hub)
+
+    # -- the analysis workflow (steps live in flamehub.workflow) ----------------------
+
+    def upload_code(self, source: Any, **options: Any) -> AnalysisBucketFile:
+        """Upload code and mark the entrypoint (:func:`flamehub.workflow.upload_code`).
+
+        Example::
+
+            analysis.upload_code("src/", entrypoint="main.py")
+        """
+        from .. import workflow
+
+        return workflow.upload_code(self, source, **options)
+
+    def lock(self, **options: Any) -> Analysis:
+        """Lock the configuration, preconditions checked (:func:`flamehub.workflow.lock`).
+
+        Example::
+
+            analysis.lock()
+        """
+        from .. import workflow
+
+        return workflow.lock(self, **options)
+
+    def build(self, **options: Any) -> Analysis:
+        """Build the image and follow the build (:func:`flamehub.workflow.build`).
+
+        Example::
+
+            analysis.build(wait=True, timeout=1800)
+        """
+        from .. import workflow
+
+        return workflow.build(self, **options)
+
+    def distribute(self, **options: Any) -> Analysis:
+        """Distribute the image to the nodes (:func:`flamehub.workflow.distribute`).
+
+        Example::
+
+            analysis.distribute(wait=True)
+        """
+        from .. import workflow
+
+        return workflow.distribute(self, **options)
+
+    def wait_for_results(self, **options: Any) -> Analysis:
+        """Wait until every node has run the analysis (:func:`flamehub.workflow.wait_for_results`).
+
+        Example::
+
+            analysis.wait_for_results(timeout=3600)
+        """
+        from .. import workflow
+
+        return workflow.wait_for_results(self, **options)
+
+    def download_results(self, to: Any, **options: Any) -> list[Any]:
+        """Download the RESULT bucket into ``to`` (:func:`flamehub.workflow.download_results`).
+
+        Example::
+
+            analysis.download_results(to="results/")
+        """
+        from .. import workflow
+
+        return workflow.download_results(self, to, **options)
 
 
 @resource

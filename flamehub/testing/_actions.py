@@ -20,6 +20,7 @@ from ._query import schema_meta
 from ._schema import LOG_RESOURCES, MAX_PAGE_LIMIT, Field, Resource, resource
 from ._state import RequestContext
 from ._store import Row, format_timestamp
+from ._worker import on_command
 
 __all__ = [
     "LOG_LEVELS",
@@ -255,6 +256,7 @@ def analysis_command(ctx: RequestContext, key: str) -> JsonResponse:
             _run_legacy_command(ctx, analysis, str(command))
         else:
             _run_command(ctx, analysis, str(command))
+        on_command(ctx, analysis, str(command))  # the simulated worker, when one is attached
         ctx.store.touch(analysis)
         recount_analysis(ctx, analysis["id"])
         if ctx.legacy:
