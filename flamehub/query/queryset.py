@@ -22,10 +22,13 @@ and rows are still yielded strictly in order; ``concurrency(1)`` (or
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Generator, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+import attrs
 
 from .. import errors
 from ..dialects import MAX_PAGE_SIZE, Dialect
@@ -386,31 +389,48 @@ class QuerySet(Generic[M]):
 
     def _fetch_page(
         self, hub: Hub, params: list[tuple[str, str]], offset: int, limit: int
-    ) -> tuple[list[M], dict[str, Any]]:
+    ) -> _Page[M]:
+        """One page: ``page[limit]`` always sent, ``page[offset]`` when not 0.
+
+        The answer is held to the window asked for: rows beyond ``limit`` are
+        dropped (a Hub that ignores ``page[limit]`` answers every row), and a
+        ``meta.total`` that is not a row count, or a ``meta.offset`` other than
+        the one sent, raises :class:`~flamehub.InvalidResponse`.
+        """
         meta = self.meta
-        page = list(params)
-        if limit < MAX_PAGE_SIZE:
-            page.append(("page[limit]", str(limit)))
+        page = [*params, ("page[limit]", str(limit))]
         if offset:
             page.append(("page[offset]", str(offset)))
         response = hub.send(meta.service, "GET", meta.path, params=page)
         request = response.request
+        url = (request.url or "") if request else ""
         body = hub.transport.json(response)
-        rows, page_meta = hub.dialect.unwrap_collection(
-            body, method="GET", url=(request.url or "") if request else ""
-        )
+        rows, page_meta = hub.dialect.unwrap_collection(body, method="GET", url=url)
+        total = _meta_count(page_meta, "total", url)
+        answered_offset = _meta_count(page_meta, "offset", url)
+        if answered_offset is not None and answered_offset != offset:
+            raise _paging_error(
+                url, f"it answered page[offset]={answered_offset} to page[offset]={offset}"
+            )
         schema = page_meta.get("schema")
         if isinstance(schema, Mapping):
             hub.schemas[(meta.service, meta.path)] = schema
-        return load_rows(self.model, rows, hub), page_meta
+        applied = _int_or_none(page_meta.get("limit"))
+        loaded = load_rows(self.model, rows[:limit], hub)
+        return _Page(loaded, total, applied if applied and applied > 0 else None, offset, url)
 
     def _load(self, row: dict[str, Any], hub: Hub) -> M:
         return load(self.model, row, hub)
 
-    def _pages(
-        self, concurrency: int | None = None
-    ) -> Generator[tuple[list[M], dict[str, Any]], None, None]:
-        """Pages of the current window: the first alone, then up to ``concurrency`` at once."""
+    def _pages(self, concurrency: int | None = None) -> Generator[list[M], None, None]:
+        """Rows of the current window page by page: the first alone, then up to
+        ``concurrency`` pages at once once ``meta.total`` is known.
+
+        Never more rows than the window, never a row twice, never an endless loop:
+        a page that repeats the rows of the pages before it (a server ignoring
+        ``page[offset]``) or an empty page before the announced ``meta.total``
+        raises :class:`~flamehub.InvalidResponse`.
+        """
         hub = self._resolve_hub()
         try:
             params = self._query_params(hub)
@@ -422,29 +442,29 @@ class QuerySet(Generic[M]):
         )
         offset = self._offset
         remaining = self._limit
+        seen = _RecentRows(2 * self._page_size)
         while remaining is None or remaining > 0:
             want = self._page_size if remaining is None else min(self._page_size, remaining)
-            rows, page_meta = self._fetch_page(hub, params, offset, want)
-            total = _int_or_none(page_meta.get("total"))
-            if total is not None:
-                self._known_total = total
-            yield rows, page_meta
-            if not rows:
+            page = self._fetch_page(hub, params, offset, want)
+            if page.total is not None:
+                self._known_total = page.total
+            if not page.rows:
+                _check_exhausted(page)
                 return
-            offset += len(rows)
+            yield seen.fresh(page)
+            offset += len(page.rows)
             if remaining is not None:
-                remaining -= len(rows)
-            applied = _int_or_none(page_meta.get("limit"))
-            if total is not None and offset >= total:
+                remaining -= len(page.rows)
+            if page.total is not None and offset >= page.total:
                 return
-            if total is None and len(rows) < (applied or want):
+            if page.total is None and len(page.rows) < (page.limit or want):
                 return
-            if total is not None and workers > 1 and (remaining is None or remaining > 0):
+            if page.total is not None and workers > 1 and (remaining is None or remaining > 0):
                 # The total is known: fetch the rest concurrently, in steps of what
                 # the Hub actually answered (it may cap pages below ``want``).
-                step = min(want, applied or want, len(rows))
+                step = min(want, page.limit or want, len(page.rows))
                 yield from self._concurrent_pages(
-                    hub, params, offset, remaining, step, workers, rows
+                    hub, params, offset, remaining, step, workers, seen
                 )
                 return
 
@@ -456,8 +476,8 @@ class QuerySet(Generic[M]):
         remaining: int | None,
         step: int,
         workers: int,
-        first: list[M],
-    ) -> Iterator[tuple[list[M], dict[str, Any]]]:
+        seen: _RecentRows,
+    ) -> Iterator[list[M]]:
         """Pages from ``offset`` on, ``workers`` requests in flight, yielded in order.
 
         At most ``workers`` pages are requested ahead of the consumer (memory stays
@@ -472,24 +492,8 @@ class QuerySet(Generic[M]):
         stop = None if remaining is None else offset + remaining
         total = self._known_total if self._known_total is not None else offset
         next_offset = offset
-        in_flight: deque[Future[tuple[list[M], dict[str, Any]]]] = deque()
-        recent: deque[Any] = deque(maxlen=(workers + 1) * step)
-        seen: set[Any] = set()
-
-        def first_time(row: M) -> bool:
-            key = getattr(row, "pk", None)
-            if key is None:
-                return True
-            if key in seen:
-                return False
-            if len(recent) == recent.maxlen:
-                seen.discard(recent[0])
-            recent.append(key)
-            seen.add(key)
-            return True
-
-        for row in first:
-            first_time(row)
+        in_flight: deque[Future[_Page[M]]] = deque()
+        seen.widen((workers + 1) * step)
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flamehub-page")
 
         def end() -> int:
@@ -505,14 +509,14 @@ class QuerySet(Generic[M]):
         try:
             refill()
             while in_flight:
-                rows, page_meta = in_flight.popleft().result()
-                page_total = _int_or_none(page_meta.get("total"))
-                if page_total is not None:
-                    total = page_total
-                    self._known_total = page_total
-                yield [row for row in rows if first_time(row)], page_meta
-                if not rows:
+                page = in_flight.popleft().result()
+                if page.total is not None:
+                    total = page.total
+                    self._known_total = page.total
+                if not page.rows:
+                    _check_exhausted(page)
                     return
+                yield seen.fresh(page)
                 refill()
         finally:
             for future in in_flight:
@@ -537,7 +541,7 @@ class QuerySet(Generic[M]):
         """
         pages = self._pages(concurrency)
         try:
-            for rows, _meta in pages:
+            for rows in pages:
                 yield from rows
         finally:
             pages.close()
@@ -583,8 +587,7 @@ class QuerySet(Generic[M]):
             params = self._query_params(hub, ordered=False, select=False)
         except EmptyResult:
             return 0
-        _rows, page_meta = self._fetch_page(hub, params, 0, 1)
-        total = _int_or_none(page_meta.get("total"))
+        total = self._fetch_page(hub, params, 0, 1).total
         if total is None:
             return len(list(self.iterator()))
         available = max(total - self._offset, 0)
@@ -832,6 +835,87 @@ def _structure_error_detail(error: BaseException) -> str:
             )
         return "; ".join(parts)
     return f"{type(error).__name__}: {error}"
+
+
+@attrs.frozen
+class _Page(Generic[M]):
+    """One answered page, held to the window asked for."""
+
+    rows: list[M]
+    #: ``meta.total`` (checked to be a row count), if the Hub sent one.
+    total: int | None
+    #: ``meta.limit``: the page size the Hub applied, if it said.
+    limit: int | None
+    offset: int
+    url: str
+
+
+class _RecentRows:
+    """The ids of the rows yielded by the last pages: no row is yielded twice.
+
+    Offsets shift when rows are added in front while paging, so a page may repeat
+    a few rows of the one before (skipped); a page that holds *only* rows already
+    yielded means the server ignored ``page[offset]``, which would otherwise loop
+    or repeat rows (and, for ``for n in qs: n.delete()``, delete twice).
+    """
+
+    def __init__(self, size: int) -> None:
+        self._order: deque[Any] = deque(maxlen=size)
+        self._keys: set[Any] = set()
+
+    def widen(self, size: int) -> None:
+        """Remember at least ``size`` rows (concurrent pages keep more in flight)."""
+        if size > (self._order.maxlen or 0):
+            self._order = deque(self._order, maxlen=size)
+
+    def fresh(self, page: _Page[M]) -> list[M]:
+        """The rows of ``page`` not yielded before; InvalidResponse if there are none."""
+        rows = []
+        for row in page.rows:
+            key = getattr(row, "pk", None)
+            if key is not None:
+                if key in self._keys:
+                    continue
+                if len(self._order) == self._order.maxlen:
+                    self._keys.discard(self._order[0])
+                self._order.append(key)
+                self._keys.add(key)
+            rows.append(row)
+        if page.rows and not rows:
+            raise _paging_error(
+                page.url,
+                f"the page at offset {page.offset} repeats rows already read "
+                "(the server ignores page[offset])",
+            )
+        return rows
+
+
+def _check_exhausted(page: _Page[Any]) -> None:
+    """An empty page ends the rows, unless its own ``meta.total`` promises more."""
+    if page.total is not None and page.offset < page.total:
+        raise _paging_error(
+            page.url,
+            f"meta.total announces {page.total} rows, but the page at offset "
+            f"{page.offset} is empty",
+        )
+
+
+def _meta_count(page_meta: Mapping[str, Any], key: str, url: str) -> int | None:
+    """``meta[key]`` as a row count (``None`` if absent); InvalidResponse if it is none."""
+    value = page_meta.get(key)
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _paging_error(url, f"meta.{key} is {value!r}, not a number of rows")
+    return value
+
+
+def _paging_error(url: str, problem: str) -> errors.InvalidResponse:
+    return errors.InvalidResponse(
+        f"cannot page through GET {url}: {problem}", method="GET", url=url
+    )
 
 
 def _check_concurrency(workers: int) -> int:

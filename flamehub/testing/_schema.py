@@ -263,6 +263,8 @@ class Resource:
     )
     legacy_filters: tuple[str, ...] | None = None
     legacy_sorts: tuple[str, ...] | None = None
+    #: Legacy (recorded on 0.8.13): without ``page[limit]``/``page[offset]`` the answer
+    #: holds every row and ``meta: {total}``; with either, 50 at most and the full meta.
     legacy_meta_total_only: bool = False
     lookup_by_name: bool = False
     conflict_message: str = _CONFLICT
