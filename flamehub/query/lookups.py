@@ -218,28 +218,32 @@ def _encode_condition(
 
 
 def _translate_like(condition: Condition, model: str) -> Condition:
-    pattern = condition.value
+    """``like`` on a rapiq 2 Hub: the legacy ``~p`` meaning, SQL ``LIKE 'p%'``.
+
+    ``x`` and ``x%`` start with x, ``%x`` and ``%x%`` contain x; rapiq 2 has no
+    operator for ``_`` (one character) or a ``%`` between other characters.
+    """
+    field, pattern = condition.field, condition.value
     if not isinstance(pattern, str):
-        raise QueryError(f"{condition.field}__like takes a string pattern, not {pattern!r}")
-    if "_" in pattern:
-        raise QueryError(
-            f"{condition.field}__like={pattern!r}: current Hubs have no single-character "
-            "wildcard; use startswith, endswith, contains or exact"
+        raise QueryError(f"{field}__like takes a string pattern, not {pattern!r}")
+    core = pattern.strip("%")
+    if "_" in pattern or "%" in core or not core:
+        what = (
+            "'_' (any one character)"
+            if "_" in pattern
+            else "a '%' between other characters"
+            if core
+            else "a pattern of wildcards only"
         )
-    starts, ends = pattern.startswith("%"), pattern.endswith("%") and len(pattern) > 1
-    core = pattern[1 if starts else 0 : len(pattern) - 1 if ends else len(pattern)]
-    if "%" in core or not core:
         raise QueryError(
-            f"{condition.field}__like={pattern!r} on {model}: current Hubs express only "
-            "'x%' (startswith), '%x' (endswith), '%x%' (contains) and 'x' (exact)"
+            f"{field}__like={pattern!r} on {model}: like means LIKE '{pattern}%' (a prefix "
+            f"match), and current Hubs have no operator for {what}; they express "
+            f"'x' or 'x%' ({field}__startswith) and '%x' or '%x%' ({field}__contains); "
+            f"use {field}__startswith, __contains, __endswith or __exact, combined with "
+            "Q objects if needed"
         )
-    lookup = {
-        (False, False): "exact",
-        (False, True): "startswith",
-        (True, False): "endswith",
-        (True, True): "contains",
-    }[(starts, ends)]
-    return Condition(condition.field, lookup, core)
+    lookup = "contains" if pattern.startswith("%") else "startswith"
+    return Condition(field, lookup, core)
 
 
 def _encode_value(value: Any, spec: FieldSpec, lookup: str, field: str, model: str) -> str:

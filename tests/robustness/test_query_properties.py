@@ -316,13 +316,13 @@ def leaf_problem(
             text = str(leaf.value) if isinstance(leaf.value, int) else repr(leaf.value)
         if text is None:
             return f"like {value!r} decoded to a non-text {leaf!r}"
-        pattern = {
-            "eq": text,
-            "startsWith": text + "%",
-            "endsWith": "%" + text,
-            "contains": "%" + text + "%",
-        }.get(leaf.op)
-        ok = pattern is not None and "_" not in value and _collapse(pattern) == _collapse(value)
+        # like means the legacy ``~p`` on every Hub: LIKE 'p%' (issue #11)
+        pattern = {"startsWith": text + "%", "contains": "%" + text + "%"}.get(leaf.op)
+        ok = (
+            pattern is not None
+            and "_" not in value
+            and _collapse(pattern) == _collapse(value + "%")
+        )
         return None if ok else f"like {value!r} decoded as {leaf!r}"
     # startswith / endswith / contains
     text = intended_text(value)

@@ -189,7 +189,14 @@ def test_like_legacy_is_verbatim(rsps) -> None:
 
 @pytest.mark.parametrize(
     ("pattern", "wire"),
-    [("site-%", "site-~"), ("%-a", "~-a"), ("%ite%", "~ite~"), ("site-a", "site-a")],
+    # like is the legacy ~p everywhere: SQL LIKE 'p%' (#11: "my-node" lists several nodes)
+    [
+        ("site-%", "site-~"),
+        ("%-a", "~-a~"),
+        ("%ite%", "~ite~"),
+        ("site-a", "site-a~"),
+        ("%%ite%%", "~ite~"),
+    ],
 )
 def test_like_current_maps_to_explicit_lookups(rsps, pattern, wire) -> None:
     assert run(CURRENT_VERSION, lambda qs: qs.filter(name__like=pattern), rsps) == [
@@ -197,10 +204,19 @@ def test_like_current_maps_to_explicit_lookups(rsps, pattern, wire) -> None:
     ]
 
 
-@pytest.mark.parametrize("pattern", ["a%b", "a_b", "%"])
+@pytest.mark.parametrize("pattern", ["a%b", "a_b", "%", "_%", "%a%b"])
 def test_like_current_refuses_patterns_it_cannot_express(pattern) -> None:
-    with pytest.raises(QueryError, match="like"):
+    with pytest.raises(QueryError, match="like") as caught:
         list(Node.objects.using(make_hub(CURRENT_VERSION)).filter(name__like=pattern))
+    for lookup in ("startswith", "contains", "endswith", "exact"):
+        assert lookup in str(caught.value)
+
+
+@pytest.mark.parametrize("version", ["0.12.3", "0.12.7"])
+def test_like_on_rapiq2_legacy_hubs_is_a_prefix_match_too(rsps, version) -> None:
+    assert run(version, lambda qs: qs.filter(name__like="my-node"), rsps) == [
+        ("filter[name]", "my-node~")
+    ]
 
 
 def test_datetime_values_are_utc_with_milliseconds(rsps) -> None:
