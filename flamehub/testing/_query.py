@@ -633,7 +633,7 @@ def apply_list_query(
 
         selected.sort(key=key, reverse=descending)
     total = len(selected)
-    if generation is Generation.LEGACY and res.legacy_meta_total_only and not query.paged:
+    if generation is Generation.LEGACY and not query.paged and res.legacy_unpaged(total):
         return selected, total  # recorded on 0.8.13: no page parameter, every row
     return selected[query.offset : query.offset + query.limit], total
 

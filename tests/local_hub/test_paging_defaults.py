@@ -3,8 +3,9 @@
 Each recorded exchange is sent again, verbatim, to a local Hub holding the same 55
 matching rows per collection; the number of rows answered (the recording's note says
 how many the real answer held) and ``meta`` must be what the real Hub answered. On
-0.8.13 that means: without ``page[limit]`` projects and buckets answer every row with
-``meta: {total}``, nodes answer 50; with ``page[limit]`` every collection clamps to 50.
+0.8.13 that means: without ``page[limit]`` projects, buckets and (55 matching) roles
+answer every row with ``meta: {total}``, nodes answer 50; with ``page[limit]`` every
+collection clamps to 50.
 """
 
 from __future__ import annotations
@@ -33,12 +34,6 @@ MODELS = {
     "/storage/buckets": Bucket,
     "/auth/roles": Role,
 }
-#: Where the two 0.8.13 recordings of authup beta.26 disagree: ``paging.json`` answers
-#: every role with ``meta: {total}`` without ``page[limit]``, but
-#: ``auth-12-roles-permissions.json`` (same Hub, same authup) answered a role list
-#: without page parameters with ``meta: {total, limit: 50, offset: 0}``; the local Hub
-#: follows the older recording, which its fidelity test checks.
-CONTRADICTED = {(LEGACY, "/auth/roles", False)}
 
 
 def _prefix(recording: Recording) -> str:
@@ -50,13 +45,7 @@ def _cases() -> list[Any]:
     cases = []
     for version in (LEGACY, CURRENT):
         for exchange in Recording(version, "paging").exchanges:
-            paged = any(key.startswith("page[") for key, _ in exchange.query)
-            marks = []
-            if (version, exchange.path, paged) in CONTRADICTED:
-                marks.append(pytest.mark.xfail(strict=True, reason="recordings disagree"))
-            cases.append(
-                pytest.param(version, exchange.index, marks=marks, id=f"{version}-{exchange.note}")
-            )
+            cases.append(pytest.param(version, exchange.index, id=f"{version}-{exchange.note}"))
     return cases
 
 
