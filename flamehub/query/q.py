@@ -17,22 +17,10 @@ from typing import Any
 
 import attrs
 
-#: The lookups flamehub understands (``field__<lookup>=value``).
-LOOKUPS = frozenset(
-    {
-        "exact",
-        "contains",
-        "startswith",
-        "endswith",
-        "like",
-        "gt",
-        "gte",
-        "lt",
-        "lte",
-        "in",
-        "isnull",
-    }
-)
+from .lookups import LOOKUPS as _LOOKUP_TABLE
+
+#: The lookups flamehub understands (``field__<lookup>=value``), by name.
+LOOKUPS = _LOOKUP_TABLE
 LOOKUP_SEPARATOR = "__"
 
 AND = "AND"

@@ -35,7 +35,8 @@ from ..dialects import MAX_PAGE_SIZE, Dialect
 from ..hub import Hub, default_hub
 from ..resources.base import Capabilities, Resource, ResourceMeta, meta_of
 from ..resources.convert import converter_for
-from .lookups import EmptyResult, compile_filters
+from .compiler import compile_filters
+from .lookups import EmptyResult
 from .q import Q
 
 if TYPE_CHECKING:
