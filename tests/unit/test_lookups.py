@@ -363,3 +363,45 @@ def test_authup_refuses_multi_key_sort(rsps) -> None:
 
 def test_numbers_in_canonical_form_pass(rsps) -> None:
     assert run(CURRENT_VERSION, lambda qs: qs.filter(name="42"), rsps) == [("filter[name]", "42")]
+
+
+# -- the lookup table ----------------------------------------------------------------
+
+
+def test_every_lookup_declares_both_like_syntaxes_and_q_parses_its_name() -> None:
+    from flamehub.query.lookups import LOOKUPS, RAPIQ0, RAPIQ2
+    from flamehub.query.q import Condition
+
+    assert set(LOOKUPS) == {
+        "exact", "in", "isnull", "startswith", "endswith", "contains", "like",
+        "gt", "gte", "lt", "lte",
+    }  # fmt: skip
+    for name, lookup in LOOKUPS.items():
+        assert lookup.name == name
+        assert set(lookup.brackets) == {RAPIQ0, RAPIQ2}, name
+        assert Condition.parse(f"name__{name}", "x").lookup == name
+
+
+def test_a_lookup_is_added_in_one_place(rsps) -> None:
+    """One registered class is enough for Q, both wire forms and the kind check."""
+    from flamehub.query import lookups
+
+    @lookups.register_lookup
+    class NotPrefix(lookups.TextLookup):
+        name = "notprefix"
+        brackets = {lookups.RAPIQ0: ("!~{}", None), lookups.RAPIQ2: ("!{}~", None)}
+        expression = "notStartsWith"
+
+    try:
+        assert run(CURRENT_VERSION, lambda qs: qs.filter(name__notprefix="a"), rsps) == [
+            ("filter[name]", "!a~")
+        ]
+        hub = make_hub(CURRENT_VERSION)
+        list(Node.objects.using(hub).filter(Q(name__notprefix="a") | Q(hidden=True)))
+        assert ("filter", "or(notStartsWith(name,'a'),eq(hidden,'true'))") in parse_qsl(
+            urlsplit(rsps.calls[-1].request.url).query
+        )
+        with pytest.raises(QueryError, match="not a text field: notprefix"):
+            list(Node.objects.using(hub).filter(hidden__notprefix="a"))
+    finally:
+        del lookups.LOOKUPS["notprefix"]
