@@ -32,22 +32,147 @@ import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .. import errors
 from ..dialects import Dialect
 from ..errors import QueryError
 from ..resources.base import Capabilities, FieldSpec, Resource, ResourceMeta
 from ..resources.convert import format_datetime
+from ..resources.loading import dialect_of
 from .lookups import LOOKUPS, EmptyResult, Lookup
 from .q import AND, LOOKUP_SEPARATOR, Condition, Q
+
+if TYPE_CHECKING:
+    from ..hub import Hub
+    from .queryset import QuerySet
 
 # A numeric-looking string survives the Hub's scalar coercion only in its canonical form.
 _CANONICAL_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?")
 _COERCED_WORDS = frozenset({"true", "false", "null", "undefined"})
 #: ``Number.MAX_SAFE_INTEGER``: the Hub (JavaScript) reads every number as a double.
 MAX_SAFE_INTEGER = 2**53 - 1
+
+
+# -- a query's parameters ------------------------------------------------------------
+
+
+def capabilities(query: QuerySet[Any], hub: Hub) -> Capabilities:
+    """What the Hub allows for the query's resource (declared, narrowed by ``meta.schema``)."""
+    meta = query.meta
+    dialect = dialect_of(hub, query.model)
+    meta.require(dialect)
+    return meta.capabilities_for(dialect, hub.schemas.get((meta.service, meta.path)))
+
+
+def query_params(
+    query: QuerySet[Any], hub: Hub, *, ordered: bool = True, select: bool = True
+) -> list[tuple[str, str]]:
+    """Filter/sort/include/fields parameters (raises QueryError or EmptyResult)."""
+    meta = query.meta
+    dialect = dialect_of(hub, query.model)
+    caps = capabilities(query, hub)
+    filtered = {condition.field for condition in query._where.conditions()}
+    missing = caps.required_filters - filtered
+    if missing:
+        raise errors.QueryError(
+            f"{query.model.__name__} on Hub {dialect.version_string} cannot be listed without "
+            f"filter({', '.join(f'{name}=...' for name in sorted(missing))}): the Hub "
+            "refuses the request"
+        )
+    params = compile_filters(query._where, meta, caps, dialect)
+    if ordered:
+        params.extend(sort_params(query, caps, dialect))
+    if select:
+        params.extend(select_params(query, caps, dialect))
+    return params
+
+
+def sort_params(
+    query: QuerySet[Any], caps: Capabilities, dialect: Dialect
+) -> list[tuple[str, str]]:
+    """The ``sort`` parameter: the ordering asked for, else a stable default for paging."""
+    meta = query.meta
+    keys = query._ordering or _default_sort(meta, caps)
+    if query._reversed:
+        base = keys or meta.server_ordering
+        if not base:
+            raise errors.QueryError(
+                f"cannot reverse {query.model.__name__} rows: the Hub sorts them by no field"
+            )
+        keys = tuple(_flip(key) for key in base)
+    if not keys:
+        return []
+    wire = []
+    for key in keys:
+        name = key.lstrip("-")
+        if name not in meta.scalar_fields:
+            raise errors.QueryError(
+                f"{query.model.__name__} has no field {name!r} to order by; sortable fields on "
+                f"Hub {dialect.version_string}: {', '.join(sorted(caps.sorts)) or '(none)'}"
+            )
+        if name not in caps.sorts:
+            raise errors.QueryError(
+                f"cannot order {query.model.__name__} by {name!r}: the Hub ignores that key; "
+                f"sortable fields on Hub {dialect.version_string}: "
+                f"{', '.join(sorted(caps.sorts)) or '(none)'}"
+            )
+        wire.append(("-" if key.startswith("-") else "") + meta.fields[name].wire(dialect))
+    if len(wire) > 1 and not caps.multi_key_sort:
+        raise errors.QueryError(
+            f"{query.model.__name__} on Hub {dialect.version_string} sorts by one key only "
+            f"(the server drops multi-key sorts entirely); got {', '.join(keys)}"
+        )
+    return [("sort", ",".join(wire))]
+
+
+def _default_sort(meta: ResourceMeta, caps: Capabilities) -> tuple[str, ...]:
+    """A stable ordering for paging when the user gave none and the Hub has no default."""
+    if meta.server_ordering:
+        return ()
+    keys = tuple(key for key in meta.ordering if key.lstrip("-") in caps.sorts)
+    return keys if caps.multi_key_sort else keys[:1]
+
+
+def select_params(
+    query: QuerySet[Any], caps: Capabilities, dialect: Dialect
+) -> list[tuple[str, str]]:
+    """The ``include`` and ``fields`` parameters."""
+    meta = query.meta
+    params: list[tuple[str, str]] = []
+    if query._includes:
+        for name in query._includes:
+            if name not in caps.includes:
+                raise errors.QueryError(
+                    f"cannot include {name!r} on {query.model.__name__}: includable on Hub "
+                    f"{dialect.version_string}: {', '.join(sorted(caps.includes)) or '(none)'}"
+                )
+        params.append(("include", ",".join(meta.wire_names(dialect, query._includes))))
+    requested = query._only + query._extra_fields
+    for name in requested:
+        if name not in caps.fields and name not in caps.optional_fields:
+            raise errors.QueryError(
+                f"cannot select field {name!r} of {query.model.__name__}: selectable on Hub "
+                f"{dialect.version_string}: "
+                f"{', '.join(sorted(caps.fields | caps.optional_fields))}"
+            )
+    if query._only:
+        names = tuple(dict.fromkeys(query._only + query._extra_fields))
+        params.append(("fields", ",".join(meta.wire_names(dialect, names))))
+    elif query._extra_fields:
+        params.append(
+            ("fields", ",".join("+" + w for w in meta.wire_names(dialect, query._extra_fields)))
+        )
+    return params
+
+
+def _flip(key: str) -> str:
+    return key[1:] if key.startswith("-") else "-" + key
+
+
+# -- filters --------------------------------------------------------------------------
 
 
 @attrs.frozen

@@ -33,9 +33,9 @@ import attrs
 from .. import errors
 from ..dialects import MAX_PAGE_SIZE, Dialect
 from ..hub import Hub, default_hub
-from ..resources.base import Capabilities, Resource, ResourceMeta, meta_of
-from ..resources.convert import converter_for
-from .compiler import compile_filters
+from ..resources.base import Capabilities, Resource, ResourceMeta, meta_of, wire_body
+from ..resources.loading import dialect_of, load, load_rows
+from . import compiler
 from .lookups import EmptyResult
 from .q import Q
 
@@ -60,8 +60,6 @@ class QuerySet(Generic[M]):
 
         Node.objects.filter(name__startswith="site-").order_by("-created_at")[:10]
     """
-
-    _concurrency: int | None = None
 
     def __init__(self, model: type[M], hub: Hub | None = None) -> None:
         self.model = model
@@ -284,107 +282,30 @@ class QuerySet(Generic[M]):
         clone._limit = length
         return clone
 
-    # -- compiling -------------------------------------------------------------
+    # -- the hub -----------------------------------------------------------------------
 
     def _resolve_hub(self) -> Hub:
         return self._hub if self._hub is not None else default_hub()
 
+    def _dialect(self, hub: Hub) -> Dialect:
+        return dialect_of(hub, self.model)
+
+    # -- compilation: flamehub.query.compiler ---------------------------------------
+
     def _capabilities(self, hub: Hub) -> Capabilities:
-        meta = self.meta
-        dialect = hub.dialect
-        meta.require(dialect)
-        return meta.capabilities_for(dialect, hub.schemas.get((meta.service, meta.path)))
+        return compiler.capabilities(self, hub)
 
     def _query_params(
         self, hub: Hub, *, ordered: bool = True, select: bool = True
     ) -> list[tuple[str, str]]:
         """Filter/sort/include/fields parameters (raises QueryError or EmptyResult)."""
-        meta = self.meta
-        dialect = hub.dialect
-        caps = self._capabilities(hub)
-        filtered = {condition.field for condition in self._where.conditions()}
-        missing = caps.required_filters - filtered
-        if missing:
-            raise errors.QueryError(
-                f"{self.model.__name__} on Hub {dialect.version_string} cannot be listed without "
-                f"filter({', '.join(f'{name}=...' for name in sorted(missing))}): the Hub "
-                "refuses the request"
-            )
-        params = compile_filters(self._where, meta, caps, dialect)
-        if ordered:
-            params.extend(self._sort_params(caps, dialect))
-        if select:
-            params.extend(self._select_params(caps, dialect))
-        return params
+        return compiler.query_params(self, hub, ordered=ordered, select=select)
 
     def _sort_params(self, caps: Capabilities, dialect: Dialect) -> list[tuple[str, str]]:
-        meta = self.meta
-        keys = self._ordering or self._default_sort(caps)
-        if self._reversed:
-            base = keys or meta.server_ordering
-            if not base:
-                raise errors.QueryError(
-                    f"cannot reverse {self.model.__name__} rows: the Hub sorts them by no field"
-                )
-            keys = tuple(_flip(key) for key in base)
-        if not keys:
-            return []
-        wire = []
-        for key in keys:
-            name = key.lstrip("-")
-            if name not in meta.scalar_fields:
-                raise errors.QueryError(
-                    f"{self.model.__name__} has no field {name!r} to order by; sortable fields on "
-                    f"Hub {dialect.version_string}: {', '.join(sorted(caps.sorts)) or '(none)'}"
-                )
-            if name not in caps.sorts:
-                raise errors.QueryError(
-                    f"cannot order {self.model.__name__} by {name!r}: the Hub ignores that key; "
-                    f"sortable fields on Hub {dialect.version_string}: "
-                    f"{', '.join(sorted(caps.sorts)) or '(none)'}"
-                )
-            wire.append(("-" if key.startswith("-") else "") + meta.fields[name].wire(dialect))
-        if len(wire) > 1 and not caps.multi_key_sort:
-            raise errors.QueryError(
-                f"{self.model.__name__} on Hub {dialect.version_string} sorts by one key only "
-                f"(the server drops multi-key sorts entirely); got {', '.join(keys)}"
-            )
-        return [("sort", ",".join(wire))]
-
-    def _default_sort(self, caps: Capabilities) -> tuple[str, ...]:
-        """A stable ordering for paging when the user gave none and the Hub has no default."""
-        if self.meta.server_ordering:
-            return ()
-        keys = tuple(key for key in self.meta.ordering if key.lstrip("-") in caps.sorts)
-        return keys if caps.multi_key_sort else keys[:1]
+        return compiler.sort_params(self, caps, dialect)
 
     def _select_params(self, caps: Capabilities, dialect: Dialect) -> list[tuple[str, str]]:
-        meta = self.meta
-        params: list[tuple[str, str]] = []
-        if self._includes:
-            for name in self._includes:
-                if name not in caps.includes:
-                    raise errors.QueryError(
-                        f"cannot include {name!r} on {self.model.__name__}: includable on Hub "
-                        f"{dialect.version_string}: {', '.join(sorted(caps.includes)) or '(none)'}"
-                    )
-            params.append(("include", ",".join(meta.wire_names(dialect, self._includes))))
-        requested = self._only + self._extra_fields
-        for name in requested:
-            if name not in caps.fields and name not in caps.optional_fields:
-                raise errors.QueryError(
-                    f"cannot select field {name!r} of {self.model.__name__}: selectable on Hub "
-                    f"{dialect.version_string}: "
-                    f"{', '.join(sorted(caps.fields | caps.optional_fields))}"
-                )
-        if self._only:
-            names = tuple(dict.fromkeys(self._only + self._extra_fields))
-            params.append(("fields", ",".join(meta.wire_names(dialect, names))))
-        elif self._extra_fields:
-            params.append(
-                ("fields", ",".join("+" + w for w in meta.wire_names(dialect, self._extra_fields)))
-            )
-        return params
+        return compiler.select_params(self, caps, dialect)
 
     # -- fetching --------------------------------------------------------------
 
@@ -406,7 +327,7 @@ class QuerySet(Generic[M]):
         request = response.request
         url = (request.url or "") if request else ""
         body = hub.transport.json(response)
-        rows, page_meta = hub.dialect.unwrap_collection(body, method="GET", url=url)
+        rows, page_meta = self._dialect(hub).unwrap_collection(body, method="GET", url=url)
         total = _meta_count(page_meta, "total", url)
         answered_offset = _meta_count(page_meta, "offset", url)
         if answered_offset is not None and answered_offset != offset:
@@ -659,11 +580,11 @@ class QuerySet(Generic[M]):
     def _get_by_id(self, pk: Any) -> M:
         hub = self._resolve_hub()
         meta = self.meta
-        meta.require_operation("gettable", hub.dialect, "read by id")
+        meta.require_operation("gettable", self._dialect(hub), "read by id")
         if self._includes or self._only or self._extra_fields:
-            params = self._select_params(self._capabilities(hub), hub.dialect)
+            params = self._select_params(self._capabilities(hub), self._dialect(hub))
         else:  # nothing to check against the capabilities (the hot path of get(id=...))
-            meta.require(hub.dialect)
+            meta.require(self._dialect(hub))
             params = []
         try:
             body = hub.request(meta.service, "GET", f"{meta.path}/{_pk_text(pk)}", params=params)
@@ -671,7 +592,7 @@ class QuerySet(Generic[M]):
             raise self.model.DoesNotExist(
                 f"{self.model.__name__} {pk} does not exist ({missing.request_line})"
             ) from missing
-        return self._load(hub.dialect.unwrap_record(body), hub)
+        return self._load(self._dialect(hub).unwrap_record(body), hub)
 
     # -- writes ----------------------------------------------------------------------
 
@@ -689,18 +610,18 @@ class QuerySet(Generic[M]):
         values = {**self._create_defaults, **values}
         hub = self._resolve_hub()
         meta = self.meta
-        meta.require_operation("creatable", hub.dialect, "created")
-        body = self._body(hub, values, creating=True)
+        meta.require_operation("creatable", self._dialect(hub), "created")
+        body = wire_body(self.model, self._dialect(hub), values, creating=True)
         response = hub.request(meta.service, "POST", meta.path, json=body)
-        return self._load(hub.dialect.unwrap_record(response), hub)
+        return self._load(self._dialect(hub).unwrap_record(response), hub)
 
     def _update(self, pk: Any, values: Mapping[str, Any]) -> M:
         hub = self._resolve_hub()
         meta = self.meta
-        meta.require_operation("updatable", hub.dialect, "updated")
-        body = self._body(hub, values, creating=False)
+        meta.require_operation("updatable", self._dialect(hub), "updated")
+        body = wire_body(self.model, self._dialect(hub), values, creating=False)
         response = hub.request(meta.service, "POST", f"{meta.path}/{_pk_text(pk)}", json=body)
-        return self._load(hub.dialect.unwrap_record(response), hub)
+        return self._load(self._dialect(hub).unwrap_record(response), hub)
 
     def delete(self) -> None:
         """Delete every matching row with one bulk request (``DELETE /<path>?filter...``).
@@ -718,7 +639,7 @@ class QuerySet(Generic[M]):
         self._check_not_sliced("delete")
         hub = self._resolve_hub()
         meta = self.meta
-        meta.require_operation("bulk_delete", hub.dialect, "bulk-deleted")
+        meta.require_operation("bulk_delete", self._dialect(hub), "bulk-deleted")
         try:
             params = self._query_params(hub, ordered=False, select=False)
         except EmptyResult:
@@ -728,47 +649,8 @@ class QuerySet(Generic[M]):
     def _delete(self, pk: Any) -> None:
         hub = self._resolve_hub()
         meta = self.meta
-        meta.require_operation("deletable", hub.dialect, "deleted")
+        meta.require_operation("deletable", self._dialect(hub), "deleted")
         hub.send(meta.service, "DELETE", f"{meta.path}/{_pk_text(pk)}").close()
-
-    def _body(self, hub: Hub, values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
-        meta = self.meta
-        dialect = hub.dialect
-        converter = converter_for(dialect)
-        name = self.model.__name__
-        action = "create" if creating else "update"
-        allowed = {
-            field: spec
-            for field, spec in meta.scalar_fields.items()
-            if (spec.options.create if creating else spec.options.update)
-        }
-        body: dict[str, Any] = {}
-        for field, value in values.items():
-            spec = meta.fields.get(field)
-            if spec is None:
-                raise errors.QueryError(
-                    f"{name} has no field {field!r}; fields it accepts on {action}: "
-                    f"{', '.join(sorted(allowed))}"
-                )
-            if field not in allowed:
-                other = "create-only" if spec.options.create else "read-only"
-                if spec.options.update and creating:
-                    other = "update-only"
-                raise errors.QueryError(
-                    f"{name}.{field} is {other}: the Hub would silently ignore it on {action}; "
-                    f"fields it accepts on {action}: {', '.join(sorted(allowed))}"
-                )
-            if not spec.exists_on(dialect.generation):
-                raise errors.UnsupportedByHub(
-                    f"{name}.{field} does not exist on Hub {dialect.version_string}"
-                )
-            body[spec.wire(dialect)] = converter.to_wire(value)
-        if creating:
-            required = meta.required_on_create(dialect.generation)
-            missing = [key for key in allowed if key in required and values.get(key) is None]
-            if missing:
-                raise errors.QueryError(f"{name} needs {', '.join(missing)} to be created")
-        return body
 
 
 class Manager(QuerySet[M]):
@@ -782,60 +664,6 @@ class Manager(QuerySet[M]):
 
     def __repr__(self) -> str:
         return f"<Manager of {self.model.__name__}>"
-
-
-def load(model: type[M], row: dict[str, Any], hub: Hub | None) -> M:
-    """A ``model`` instance from a wire row of ``hub``'s generation, bound to ``hub``."""
-    if hub is None:
-        raise errors.ConfigurationError("loading a row needs the hub it came from")
-    return load_rows(model, [row], hub)[0]
-
-
-def load_rows(model: type[M], rows: list[dict[str, Any]], hub: Hub) -> list[M]:
-    """:func:`load` for a page of rows (the converter and its loader are looked up once)."""
-    load_row = converter_for(hub.dialect).loader_for(model)
-    relations = tuple(meta_of(model).relations)
-    instances = []
-    for row in rows:
-        try:
-            instance = load_row(row, hub)  # marked as loaded from ``hub``
-        except Exception as error:  # cattrs raises ExceptionGroups of many kinds
-            detail = _structure_error_detail(error)
-            raise errors.InvalidResponse(
-                f"could not read a {model.__name__} from the Hub's answer: {detail}",
-                body_preview=repr(row)[:200],
-            ) from error
-        for name in relations:
-            related = getattr(instance, name)
-            if related is not None:  # (most rows embed nothing)
-                _bind_relation(related, hub)
-        instances.append(instance)
-    return instances
-
-
-def _bind(instance: Resource, hub: Hub | None) -> None:
-    instance._mark_loaded(hub)
-    for name in meta_of(type(instance)).relations:
-        _bind_relation(getattr(instance, name), hub)
-
-
-def _bind_relation(related: Any, hub: Hub | None) -> None:
-    for item in related if isinstance(related, list) else [related]:
-        if isinstance(item, Resource):
-            _bind(item, hub)
-
-
-def _structure_error_detail(error: BaseException) -> str:
-    exceptions = getattr(error, "exceptions", None)
-    if isinstance(exceptions, (list, tuple)) and exceptions:
-        parts = []
-        for sub in exceptions:
-            note = "; ".join(getattr(sub, "__notes__", []) or [])
-            parts.append(
-                f"{note}: {_structure_error_detail(sub)}" if note else _structure_error_detail(sub)
-            )
-        return "; ".join(parts)
-    return f"{type(error).__name__}: {error}"
 
 
 @attrs.frozen
@@ -927,10 +755,6 @@ def _check_concurrency(workers: int) -> int:
             f"concurrency must be between 1 and {MAX_CONCURRENCY}, not {workers}"
         )
     return workers
-
-
-def _flip(key: str) -> str:
-    return key[1:] if key.startswith("-") else "-" + key
 
 
 def _int_or_none(value: Any) -> int | None:
