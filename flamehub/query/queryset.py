@@ -83,14 +83,12 @@ class QuerySet(Generic[M]):
     # -- cloning ---------------------------------------------------------------
 
     def _clone(self) -> Self:
-        klass = QuerySet if isinstance(self, Manager) else type(self)
+        klass = type(self)
         clone = klass.__new__(klass)
         clone.__dict__.update(self.__dict__)
         clone._result_cache = None
         clone._known_total = None
-        # a Manager's builders answer plain QuerySets (the Manager itself stays reusable);
-        # typed as Self so chains keep the model type for checkers
-        return clone  # type: ignore[return-value]
+        return clone
 
     def _check_not_sliced(self, operation: str) -> None:
         if self._offset or self._limit is not None:
@@ -653,17 +651,138 @@ class QuerySet(Generic[M]):
         hub.send(meta.service, "DELETE", f"{meta.path}/{_pk_text(pk)}").close()
 
 
-class Manager(QuerySet[M]):
-    """``Model.objects``: the QuerySet of every row, and the entry point of queries.
+class Manager(Generic[M]):
+    """``Model.objects``: where queries start.
+
+    A manager is not a query: each of its methods starts from :meth:`get_queryset`
+    (every row, on the default hub) and answers what the same
+    :class:`QuerySet` method answers, as in Django. A resource declares its own
+    manager class in ``Meta.manager`` to add collection actions (``MasterImage.objects.sync()``)
+    or to narrow ``get_queryset()``.
 
     Example::
 
         Node.objects.filter(name="site-a")
         Node.objects.create(name="site-b", realm_id=realm.id)
+        Node.objects.using(other_hub).count()
     """
+
+    def __init__(self, model: type[M], hub: Hub | None = None) -> None:
+        self.model = model
+        self._hub = hub
+
+    def get_queryset(self) -> QuerySet[M]:
+        """The QuerySet every method of the manager starts from: all rows.
+
+        Example::
+
+            Node.objects.get_queryset().filter(hidden=False)
+        """
+        return QuerySet(self.model, self._hub)
+
+    @property
+    def meta(self) -> ResourceMeta:
+        return meta_of(self.model)
+
+    def _resolve_hub(self) -> Hub:
+        return self._hub if self._hub is not None else default_hub()
 
     def __repr__(self) -> str:
         return f"<Manager of {self.model.__name__}>"
+
+    # -- the QuerySet methods, each on get_queryset() ---------------------------------
+
+    def all(self) -> QuerySet[M]:
+        """:meth:`QuerySet.all`."""
+        return self.get_queryset()
+
+    def using(self, hub: Hub) -> QuerySet[M]:
+        """:meth:`QuerySet.using`."""
+        return self.get_queryset().using(hub)
+
+    def filter(self, *conditions: Q, **lookups: Any) -> QuerySet[M]:
+        """:meth:`QuerySet.filter`."""
+        return self.get_queryset().filter(*conditions, **lookups)
+
+    def exclude(self, *conditions: Q, **lookups: Any) -> QuerySet[M]:
+        """:meth:`QuerySet.exclude`."""
+        return self.get_queryset().exclude(*conditions, **lookups)
+
+    def order_by(self, *keys: str) -> QuerySet[M]:
+        """:meth:`QuerySet.order_by`."""
+        return self.get_queryset().order_by(*keys)
+
+    def reverse(self) -> QuerySet[M]:
+        """:meth:`QuerySet.reverse`."""
+        return self.get_queryset().reverse()
+
+    def include(self, *relations: str) -> QuerySet[M]:
+        """:meth:`QuerySet.include`."""
+        return self.get_queryset().include(*relations)
+
+    def only(self, *fields: str) -> QuerySet[M]:
+        """:meth:`QuerySet.only`."""
+        return self.get_queryset().only(*fields)
+
+    def with_fields(self, *fields: str) -> QuerySet[M]:
+        """:meth:`QuerySet.with_fields`."""
+        return self.get_queryset().with_fields(*fields)
+
+    def page_size(self, size: int) -> QuerySet[M]:
+        """:meth:`QuerySet.page_size`."""
+        return self.get_queryset().page_size(size)
+
+    def concurrency(self, workers: int) -> QuerySet[M]:
+        """:meth:`QuerySet.concurrency`."""
+        return self.get_queryset().concurrency(workers)
+
+    @overload
+    def __getitem__(self, key: int) -> M: ...
+    @overload
+    def __getitem__(self, key: slice) -> QuerySet[M]: ...
+    def __getitem__(self, key: int | slice) -> M | QuerySet[M]:
+        return self.get_queryset()[key]
+
+    def iterator(self, *, concurrency: int | None = None) -> Iterator[M]:
+        """:meth:`QuerySet.iterator`."""
+        return self.get_queryset().iterator(concurrency=concurrency)
+
+    def count(self) -> int:
+        """:meth:`QuerySet.count`."""
+        return self.get_queryset().count()
+
+    def exists(self) -> bool:
+        """:meth:`QuerySet.exists`."""
+        return self.get_queryset().exists()
+
+    def first(self) -> M | None:
+        """:meth:`QuerySet.first`."""
+        return self.get_queryset().first()
+
+    def last(self) -> M | None:
+        """:meth:`QuerySet.last`."""
+        return self.get_queryset().last()
+
+    def get(self, *conditions: Q, **lookups: Any) -> M:
+        """:meth:`QuerySet.get`."""
+        return self.get_queryset().get(*conditions, **lookups)
+
+    def create(self, **values: Any) -> M:
+        """:meth:`QuerySet.create`."""
+        return self.get_queryset().create(**values)
+
+    def delete(self) -> None:
+        """:meth:`QuerySet.delete` of every row (collections the Hub bulk-deletes only)."""
+        self.get_queryset().delete()
+
+    def _update(self, pk: Any, values: Mapping[str, Any]) -> M:
+        return self.get_queryset()._update(pk, values)
+
+    def _delete(self, pk: Any) -> None:
+        self.get_queryset()._delete(pk)
+
+    def _load(self, row: dict[str, Any], hub: Hub) -> M:
+        return load(self.model, row, hub)
 
 
 @attrs.frozen

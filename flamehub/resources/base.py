@@ -485,7 +485,7 @@ class Resource:
 
     # -- persistence -----------------------------------------------------------
 
-    def _manager(self, using: Hub | None) -> Manager[Any]:
+    def _manager(self, using: Hub | None) -> Manager[Any] | QuerySet[Any]:
         manager = type(self).objects
         hub = using or self.hub
         return manager.using(hub) if hub is not None else manager
@@ -762,7 +762,7 @@ class RelatedManagerField(Generic[R]):
         if instance is None:
             return self
         model = typing.cast("type[R]", REGISTRY[self.model_name])
-        manager = model.objects
+        manager: Manager[R] | QuerySet[R] = model.objects
         if instance.hub is not None:
             manager = manager.using(instance.hub)
         related: QuerySet[R] = manager.filter(**{self.field: instance.pk})
