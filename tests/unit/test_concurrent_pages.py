@@ -16,7 +16,7 @@ import responses
 
 from flamehub import QueryError, ServerError
 from flamehub.models import Node
-from flamehub.query import queryset as queryset_module
+from flamehub.query import paging as paging_module
 from flamehub.query.queryset import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from tests.conftest import CURRENT_VERSION, make_hub
 from tests.unit.test_queryset import NODES
@@ -233,7 +233,7 @@ def test_single_page_results_use_no_pool(rsps, monkeypatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("no thread pool for one page")
 
-    monkeypatch.setattr(queryset_module, "ThreadPoolExecutor", refuse)
+    monkeypatch.setattr(paging_module, "ThreadPoolExecutor", refuse)
     serve(rsps, SlowPagedNodes(40))
     qs = Node.objects.using(make_hub(CURRENT_VERSION))
     assert names(qs) == expected(0, 40)
