@@ -212,6 +212,11 @@ class _RecentRows:
     def __init__(self, size: int) -> None:
         self._order: deque[Any] = deque(maxlen=size)
         self._keys: set[Any] = set()
+        #: The rows of the page before, to catch a repeated page of rows without ids.
+        self._previous: list[Any] | None = None
+        #: The first page, remembered only once a second page comes (a query of one
+        #: page does no work per row here).
+        self._unremembered: list[Any] | None = None
 
     def widen(self, size: int) -> None:
         """Remember at least ``size`` rows (concurrent pages keep more in flight)."""
@@ -220,8 +225,24 @@ class _RecentRows:
 
     def fresh(self, page: Page[M]) -> list[M]:
         """The rows of ``page`` not yielded before; InvalidResponse if there are none."""
-        rows = []
-        for row in page.rows:
+        if self._previous is None:
+            self._previous = self._unremembered = page.rows
+            return page.rows
+        if page.rows == self._previous:  # also catches rows without an id
+            raise self._repeated(page)
+        if self._unremembered is not None:
+            self._remember(self._unremembered)
+            self._unremembered = None
+        self._previous = page.rows
+        rows = self._remember(page.rows)
+        if page.rows and not rows:
+            raise self._repeated(page)
+        return rows
+
+    def _remember(self, rows: list[M]) -> list[M]:
+        """``rows`` not seen before, each now remembered."""
+        new = []
+        for row in rows:
             key = getattr(row, "pk", None)
             if key is not None:
                 if key in self._keys:
@@ -230,14 +251,16 @@ class _RecentRows:
                     self._keys.discard(self._order[0])
                 self._order.append(key)
                 self._keys.add(key)
-            rows.append(row)
-        if page.rows and not rows:
-            raise _paging_error(
-                page.url,
-                f"the page at offset {page.offset} repeats rows already read "
-                "(the server ignores page[offset])",
-            )
-        return rows
+            new.append(row)
+        return new
+
+    @staticmethod
+    def _repeated(page: Page[Any]) -> errors.InvalidResponse:
+        return _paging_error(
+            page.url,
+            f"the page at offset {page.offset} repeats rows already read "
+            "(the server ignores page[offset])",
+        )
 
 
 def _check_exhausted(page: Page[Any]) -> None:

@@ -201,3 +201,19 @@ def test_a_server_capping_pages_below_the_request_is_followed(serve: Any) -> Non
     server, hub = serve(45, announces(45, limit_cap=20))
     assert [n.name for n in Node.objects.using(hub)] == [f"node-{i:04d}" for i in range(45)]
     assert sorted(int(r.get("page[offset]", "0")) for r in server.lists) == [0, 20, 40]
+
+
+def test_rows_without_ids_repeated_by_a_server_ignoring_offset_end_the_loop(serve: Any) -> None:
+    """No id to recognise a row by and no ``meta.total`` to stop at: the repeated page
+    itself ends the loop (the server answers 500 after ten pages, which would show a loop)."""
+    server, hub = serve(80, lambda offset, limit, rows: ([], {}))
+
+    def pager(offset: int, limit: int, rows: list[Any]) -> tuple[Any, Any]:
+        if len(server.lists) > 10:
+            raise RuntimeError("the client loops")
+        return [{"name": row["name"]} for row in rows[:limit]], {}
+
+    server.pager = pager
+    with pytest.raises(InvalidResponse, match="repeats rows already read"):
+        list(Node.objects.using(hub).iterator(concurrency=1))
+    assert len(server.lists) == 2
