@@ -18,6 +18,13 @@ first page has revealed ``meta.total``, the remaining pages are fetched by a
 small bounded thread pool (:data:`DEFAULT_CONCURRENCY` requests in flight),
 and rows are still yielded strictly in order; ``concurrency(1)`` (or
 ``iterator(concurrency=1)``) reads one page at a time.
+
+This module describes queries; the other concerns live beside it, as in Django's
+``query.py`` and ``sql/``: :mod:`flamehub.query.compiler` turns a QuerySet into the
+Hub's parameters, :mod:`flamehub.query.lookups` declares each lookup,
+:mod:`flamehub.query.paging` reads pages, :mod:`flamehub.resources.loading` turns
+rows into instances, and :func:`flamehub.resources.base.wire_body` checks the body
+of a create or update.
 """
 
 from __future__ import annotations
@@ -306,8 +313,6 @@ class QuerySet(Generic[M]):
 
     def _select_params(self, caps: Capabilities, dialect: Dialect) -> list[tuple[str, str]]:
         return compiler.select_params(self, caps, dialect)
-
-    # -- fetching --------------------------------------------------------------
 
     # -- paging: flamehub.query.paging -------------------------------------------------
 
