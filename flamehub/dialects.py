@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -88,35 +87,6 @@ def snake_case(name: str) -> str:
     return _CAMEL_BOUNDARY.sub(lambda match: "_" + match.group(1).lower(), name)
 
 
-# Bracket (simple dialect) forms of each lookup: (positive, negated); ``None``
-# where the generation cannot express it in the bracket form.
-_LEGACY_BRACKETS: Mapping[str, tuple[str | None, str | None]] = {
-    "exact": ("{}", "!{}"),
-    "in": ("{}", "!{}"),
-    "isnull": ("null", "!null"),
-    "startswith": ("~{}", "!~{}"),
-    "contains": ("~%{}", "!~%{}"),
-    "like": ("~{}", "!~{}"),
-    "endswith": (None, None),
-    "gt": (">{}", None),
-    "gte": (">={}", None),
-    "lt": ("<{}", None),
-    "lte": ("<={}", None),
-}
-_CURRENT_BRACKETS: Mapping[str, tuple[str | None, str | None]] = {
-    "exact": ("{}", "!{}"),
-    "in": ("{}", "!{}"),
-    "isnull": ("null", "!null"),
-    "startswith": ("{}~", "!{}~"),
-    "endswith": ("~{}", "!~{}"),
-    "contains": ("~{}~", "!~{}~"),
-    "gt": (">{}", None),
-    "gte": (">={}", None),
-    "lt": ("<{}", None),
-    "lte": ("<={}", None),
-}
-
-
 class Dialect:
     """The wire rules of one Hub version.
 
@@ -124,7 +94,6 @@ class Dialect:
 
         dialect = Dialect.for_version("0.14.0")
         dialect.wire_name("created_at")        # 'createdAt'
-        dialect.bracket_form("startswith")     # ('{}~', '!{}~')
     """
 
     def __init__(self, version: str | tuple[int, int, int]) -> None:
@@ -142,9 +111,9 @@ class Dialect:
         self.expressions = current
         #: Robots and the ``robot_credentials`` grant exist.
         self.robots = not self.rapiq2
-        #: ``~`` patterns treat ``%`` and ``_`` as SQL wildcards.
+        #: ``~`` patterns treat ``%`` and ``_`` as SQL wildcards (the bracket forms of
+        #: each lookup on either like syntax are declared in :mod:`flamehub.query.lookups`).
         self.like_wildcards = not self.rapiq2
-        self._brackets = _CURRENT_BRACKETS if self.rapiq2 else _LEGACY_BRACKETS
 
     @classmethod
     def for_version(cls, version: str | tuple[int, int, int]) -> Dialect:
@@ -163,12 +132,6 @@ class Dialect:
     def python_name(self, wire_name: str) -> str:
         """The snake_case Python name of a JSON/query key of this generation."""
         return snake_case(wire_name) if self.camel_case else wire_name
-
-    # -- filters -------------------------------------------------------------
-
-    def bracket_form(self, lookup: str) -> tuple[str | None, str | None]:
-        """``(positive, negated)`` templates of ``lookup`` in ``filter[field]=``."""
-        return self._brackets.get(lookup, (None, None))
 
     # -- envelopes -----------------------------------------------------------
 

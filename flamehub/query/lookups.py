@@ -1,446 +1,338 @@
-"""Compile lookups into the Hub's ``filter`` parameter, or refuse them.
+"""The lookups of ``field__<lookup>=value``: one class each, registered in one table.
 
-Two wire forms exist (``docs/queries.rst`` has the full table):
+A lookup says everything about itself in one place, as Django's ``Lookup`` classes
+do: its name, the field kinds it applies to, how it checks (and possibly rewrites)
+its value, its **bracket** forms (``filter[name]=site-~``; one per like syntax:
+rapiq 0.x of legacy Hubs, rapiq 2 from Hub 0.12.3 on) and its **expression** form
+(``filter=startsWith(name,'site-')``, current Hubs >= 0.13). The compiler
+(:mod:`flamehub.query.compiler`) asks the lookup and never names one.
 
-- the **bracket** form, ``filter[name]=site-~`` (one condition per field, all
-  AND-ed), which every Hub understands; and
-- the **expression** form, ``filter=or(startsWith(name,'site-'),eq(hidden,'true'))``,
-  which only current Hubs (>= 0.13) have.
+Adding a lookup is one class::
 
-flamehub uses the bracket form whenever it can say exactly what was asked,
-the expression form when it cannot and the Hub has it, and raises
-:class:`~flamehub.QueryError` otherwise. It never sends a query that would
-mean something else on the server (a widened filter, a value split at a comma,
-a string coerced into a number).
+    @register_lookup
+    class IStartsWith(TextLookup):
+        name = "istartswith"
+        brackets = {RAPIQ0: (None, None), RAPIQ2: (None, None)}
+        expression = "iStartsWith"
 
-Example::
-
-    >>> compile_filters(Q(name__startswith="site-"), Node, dialect_0_14)
-    [('filter[name]', 'site-~')]
+This module stays light (no HTTP stack, no resource machinery): :class:`~flamehub.Q`
+reads the lookup names from :data:`LOOKUPS` to parse ``field__lookup`` keys.
 """
 
 from __future__ import annotations
 
-import enum
-import math
-import re
-import uuid
-from collections.abc import Iterable
-from datetime import date, datetime, timedelta
-from decimal import Decimal
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-import attrs
-
-from ..dialects import Dialect
 from ..errors import QueryError
-from ..resources.base import Capabilities, FieldSpec, Resource, ResourceMeta
-from ..resources.convert import format_datetime
-from .q import AND, LOOKUP_SEPARATOR, LOOKUPS, Condition, Q
+
+if TYPE_CHECKING:
+    from ..dialects import Dialect
 
 __all__ = [
-    "EXPRESSION_OPERATORS",
-    "MAX_SAFE_INTEGER",
+    "LOOKUPS",
     "RANGE_LOOKUPS",
+    "RAPIQ0",
+    "RAPIQ2",
     "TEXT_LOOKUPS",
+    "Contains",
     "EmptyResult",
-    "compile_filters",
+    "EndsWith",
+    "Exact",
+    "GreaterThan",
+    "GreaterThanOrEqual",
+    "In",
+    "IsNull",
+    "LessThan",
+    "LessThanOrEqual",
+    "Like",
+    "Lookup",
+    "RangeLookup",
+    "StartsWith",
+    "TextLookup",
+    "like_syntax",
+    "quote",
+    "register_lookup",
 ]
 
-#: Text lookups: they need a string field.
-TEXT_LOOKUPS = frozenset({"contains", "startswith", "endswith", "like"})
-#: Range lookups.
-RANGE_LOOKUPS = frozenset({"gt", "gte", "lt", "lte"})
-#: The names of the expression dialect's operators.
-EXPRESSION_OPERATORS = {
-    "exact": "eq",
-    "in": "in",
-    "startswith": "startsWith",
-    "endswith": "endsWith",
-    "contains": "contains",
-    "gt": "gt",
-    "gte": "gte",
-    "lt": "lt",
-    "lte": "lte",
-}
+#: The like syntax of legacy Hubs before 0.12.3 (``~x`` is ``LIKE 'x%'``).
+RAPIQ0 = "rapiq0"
+#: The like syntax of Hubs from 0.12.3 on (``x~`` starts, ``~x`` ends, ``~x~`` contains).
+RAPIQ2 = "rapiq2"
+#: No bracket form, positive or negated.
+NO_BRACKETS: tuple[str | None, str | None] = (None, None)
 
-# A numeric-looking string survives the Hub's scalar coercion only in its canonical form.
-_CANONICAL_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?")
-_COERCED_WORDS = frozenset({"true", "false", "null", "undefined"})
-#: ``Number.MAX_SAFE_INTEGER``: the Hub (JavaScript) reads every number as a double.
-MAX_SAFE_INTEGER = 2**53 - 1
-#: Range lookups whose bound moves up to the next millisecond for a sub-millisecond datetime.
-_CEILING_LOOKUPS = frozenset({"gte", "lt"})
-#: Range lookups whose bound can be cut down to the millisecond.
-_FLOOR_LOOKUPS = frozenset({"gt", "lte"})
+#: Encodes one value of a condition as wire text: ``(value, lookup) -> text``.
+ValueEncoder = Callable[[Any, "Lookup"], str]
 
 
 class EmptyResult(Exception):
     """The filters can match nothing (``id__in=[]``): no request is needed."""
 
 
-@attrs.frozen
-class _Encoded:
-    """A condition with its values as wire text."""
-
-    condition: Condition
-    spec: FieldSpec
-    wire_field: str
-    texts: tuple[str, ...]
+def like_syntax(dialect: Dialect) -> str:
+    """:data:`RAPIQ2` or :data:`RAPIQ0`: which bracket forms ``dialect`` reads."""
+    return RAPIQ2 if dialect.rapiq2 else RAPIQ0
 
 
-def compile_filters(
-    where: Q, meta: ResourceMeta, caps: Capabilities, dialect: Dialect
-) -> list[tuple[str, str]]:
-    """The ``filter`` query parameters of ``where``.
-
-    Raises :class:`QueryError` for what cannot be said exactly, and
-    :class:`EmptyResult` when nothing can match.
-    """
-    if not where:
-        return []
-    encoded = _encode_tree(where, meta, caps, dialect)
-    folded = _fold_empty_in(where, encoded)
-    if folded is False:
-        raise EmptyResult(f"{where!r} matches nothing (an empty __in list)")
-    if folded is True:
-        return []  # e.g. exclude(id__in=[]): every row
-    where = folded
-    reason = _bracket_obstacle(where, encoded, dialect)
-    if reason is None:
-        return _bracket_params(where, encoded, dialect)
-    if not dialect.expressions:
-        raise QueryError(
-            f"{reason}; Hub {dialect.version_string} only understands one AND-ed condition "
-            "per field (current Hubs >= 0.13 can express this with their expression dialect)"
-        )
-    return [("codec", "url-expression"), ("filter", _expression(where, encoded))]
-
-
-# -- validation and encoding ---------------------------------------------------
-
-
-def _fold_empty_in(node: Q, encoded: dict[int, _Encoded]) -> Q | bool:
-    """``node`` without its ``x__in=[]`` conditions (always false), or its constant value.
-
-    ``filter(id__in=[])`` matches nothing, but ``exclude(id__in=[])`` matches every row
-    and ``Q(id__in=[]) | Q(name="a")`` is just ``name="a"``.
-    """
-    is_and = node.connector == AND
-    kept: list[Q | Condition] = []
-    for child in node.children:
-        if isinstance(child, Condition):
-            item = encoded[id(child)]
-            value: Q | Condition | bool = (
-                False if item.condition.lookup == "in" and not item.texts else child
-            )
-        else:
-            value = _fold_empty_in(child, encoded)
-        if value is True or value is False:
-            if value is not is_and:  # False in an AND, True in an OR decides the group
-                return value != node.negated
-            continue  # True in an AND, False in an OR changes nothing
-        kept.append(value)
-    if not kept:
-        return is_and != node.negated
-    if len(kept) == len(node.children) and all(
-        new is old for new, old in zip(kept, node.children, strict=True)
-    ):
-        return node
-    return Q._node(kept, node.connector, node.negated)
-
-
-def _encode_tree(
-    node: Q, meta: ResourceMeta, caps: Capabilities, dialect: Dialect
-) -> dict[int, _Encoded]:
-    encoded: dict[int, _Encoded] = {}
-    for condition in node.conditions():
-        encoded[id(condition)] = _encode_condition(condition, meta, caps, dialect)
-    return encoded
-
-
-def _encode_condition(
-    condition: Condition, meta: ResourceMeta, caps: Capabilities, dialect: Dialect
-) -> _Encoded:
-    model = meta.model.__name__
-    field, lookup, value = condition.field, condition.lookup, condition.value
-    if LOOKUP_SEPARATOR in field:
-        head, _, tail = field.rpartition(LOOKUP_SEPARATOR)
-        if head in meta.fields:
-            raise QueryError(
-                f"unsupported lookup {tail!r} on {model}.{head}; the lookups are "
-                f"{', '.join(sorted(LOOKUPS))}"
-            )
-    spec = meta.fields.get(field)
-    if spec is None or spec.kind == "relation":
-        raise QueryError(
-            f"{model} has no field {field!r}; fields it can be filtered by on Hub "
-            f"{dialect.version_string}: {_names(caps.filters)}"
-        )
-    if field not in caps.filters:
-        raise QueryError(
-            f"cannot filter {model} by {field!r}: the Hub ignores that key and would answer with "
-            f"every {meta.name}; filterable fields on Hub {dialect.version_string}: "
-            f"{_names(caps.filters)}"
-        )
-    if lookup == "exact" and value is None:
-        condition = Condition(field, "isnull", True)
-        lookup, value = "isnull", True
-    if lookup == "like" and spec.kind not in ("str", "enum"):
-        # checked before the translation: 'x' would otherwise become an exact match,
-        # which on an id or number field compares values, not text
-        raise QueryError(f"{model}.{field} is not a text field: like needs one")
-    if lookup == "like" and dialect.rapiq2:
-        condition = _translate_like(condition, model)
-        lookup, value = condition.lookup, condition.value
-    elif lookup == "like" and not isinstance(value, str):
-        raise QueryError(f"{field}__like takes a string pattern, not {value!r}")
-    if lookup in TEXT_LOOKUPS and spec.kind not in ("str", "enum"):
-        raise QueryError(f"{model}.{field} is not a text field: {lookup} needs one")
-    if lookup in RANGE_LOOKUPS and spec.kind == "bool":
-        raise QueryError(f"{model}.{field} is a boolean: {lookup} does not apply")
-    if lookup == "isnull":
-        if not isinstance(value, bool):
-            raise QueryError(f"{field}__isnull takes True or False, not {value!r}")
-        return _Encoded(condition, spec, spec.wire(dialect), ())
-    if lookup == "in":
-        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-            raise QueryError(f"{field}__in takes a list of values, not {value!r}")
-        values = list(value)
-        texts = tuple(
-            "null" if item is None else _encode_value(item, spec, lookup, field, model)
-            for item in values
-        )
-        return _Encoded(condition, spec, spec.wire(dialect), texts)
-    text = _encode_value(value, spec, lookup, field, model)
-    if (
-        dialect.like_wildcards
-        and lookup in ("startswith", "contains")
-        and ("%" in text or "_" in text)
-    ):
-        raise QueryError(
-            f"{field}__{lookup}={value!r}: on Hub {dialect.version_string} '%' and '_' in a "
-            "pattern are SQL wildcards, so this would match more than asked; use "
-            f"{field}__like=... if a wildcard pattern is what you mean"
-        )
-    return _Encoded(condition, spec, spec.wire(dialect), (text,))
-
-
-def _translate_like(condition: Condition, model: str) -> Condition:
-    pattern = condition.value
-    if not isinstance(pattern, str):
-        raise QueryError(f"{condition.field}__like takes a string pattern, not {pattern!r}")
-    if "_" in pattern:
-        raise QueryError(
-            f"{condition.field}__like={pattern!r}: current Hubs have no single-character "
-            "wildcard; use startswith, endswith, contains or exact"
-        )
-    starts, ends = pattern.startswith("%"), pattern.endswith("%") and len(pattern) > 1
-    core = pattern[1 if starts else 0 : len(pattern) - 1 if ends else len(pattern)]
-    if "%" in core or not core:
-        raise QueryError(
-            f"{condition.field}__like={pattern!r} on {model}: current Hubs express only "
-            "'x%' (startswith), '%x' (endswith), '%x%' (contains) and 'x' (exact)"
-        )
-    lookup = {
-        (False, False): "exact",
-        (False, True): "startswith",
-        (True, False): "endswith",
-        (True, True): "contains",
-    }[(starts, ends)]
-    return Condition(condition.field, lookup, core)
-
-
-def _encode_value(value: Any, spec: FieldSpec, lookup: str, field: str, model: str) -> str:
-    if value is None:
-        raise QueryError(f"{field}__{lookup}=None is not a comparison; use {field}__isnull=True")
-    if isinstance(value, Resource):
-        value = value.pk
-    if spec.kind == "bool" and not isinstance(value, bool):
-        raise QueryError(f"{model}.{field} is a boolean: compare it with True or False")
-    if isinstance(value, bool):
-        if spec.kind not in ("bool", "json"):
-            raise QueryError(f"{model}.{field} is not a boolean; {value!r} cannot match it")
-        return "true" if value else "false"
-    if spec.kind == "uuid":
-        try:
-            return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
-        except ValueError:
-            raise QueryError(f"{model}.{field} holds ids: {value!r} is not a UUID") from None
-    if isinstance(value, enum.Enum):
-        value = value.value
-    if isinstance(value, datetime):
-        return _datetime_text(value, lookup, field)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, int):
-        if abs(value) > MAX_SAFE_INTEGER:
-            raise QueryError(
-                f"{field}__{lookup}={value!r}: the Hub reads numbers as JavaScript doubles, "
-                f"which cannot hold this integer exactly (limit {MAX_SAFE_INTEGER})"
-            )
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise QueryError(f"{field}__{lookup}={value!r}: the Hub has no such number")
-        # positional notation: the Hub does not read '1e+16' as a number
-        return format(Decimal(repr(value)), "f")
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if not isinstance(value, str):
-        raise QueryError(f"cannot send {type(value).__name__} value {value!r} for {model}.{field}")
-    if value == "":
-        raise QueryError(f"{field}__{lookup}='': the Hub drops filters with empty values")
-    if value.strip().lower() in _COERCED_WORDS:
-        raise QueryError(
-            f"{field}__{lookup}={value!r}: the Hub reads this string as "
-            f"{value.strip().lower()}, not as text"
-        )
-    if _looks_numeric(value) and not _coerces_exactly(value):
-        raise QueryError(
-            f"{field}__{lookup}={value!r}: the Hub coerces numeric-looking values, so this "
-            "would compare against a different number"
-        )
-    return value
-
-
-def _coerces_exactly(text: str) -> bool:
-    """Whether the Hub's number coercion of ``text`` still compares like ``text``."""
-    if not _CANONICAL_NUMBER.fullmatch(text):
-        return False
-    if "." in text:
-        return repr(float(text)) == text
-    number = int(text)
-    return str(number) == text and abs(number) <= MAX_SAFE_INTEGER
-
-
-def _datetime_text(value: datetime, lookup: str, field: str) -> str:
-    """The wire text of a datetime: the Hub keeps milliseconds, so a finer value is a bound
-    that moves to the millisecond which selects the same rows, or is refused."""
-    extra = value.microsecond % 1000
-    if extra and lookup in _CEILING_LOOKUPS:
-        value += timedelta(microseconds=1000 - extra)
-    elif extra and lookup not in _FLOOR_LOOKUPS:
-        raise QueryError(
-            f"{field}__{lookup}={value!r}: the Hub stores timestamps to the millisecond, so "
-            "this value can never be equal to one; drop the microseconds "
-            "(value.replace(microsecond=value.microsecond // 1000 * 1000))"
-        )
-    return format_datetime(value)
-
-
-def _looks_numeric(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _names(names: Iterable[str]) -> str:
-    listed = sorted(names)
-    return ", ".join(listed) if listed else "(none)"
-
-
-# -- the bracket form ------------------------------------------------------------
-
-_BRACKET_UNSAFE_START = ("!", "<", ">", "~")
-
-
-def _flat_conditions(node: Q) -> list[tuple[Condition, bool]] | None:
-    """``[(condition, negated)]`` if ``node`` is an AND of (possibly negated) single conditions."""
-    if node.negated:
-        inner = list(node.conditions())
-        if len(inner) == 1 and _single_path(node):
-            return [(inner[0], True)]
-        return None
-    if node.connector != AND and len(node.children) > 1:
-        return None
-    flat: list[tuple[Condition, bool]] = []
-    for child in node.children:
-        if isinstance(child, Condition):
-            flat.append((child, False))
-            continue
-        sub = _flat_conditions(child)
-        if sub is None:
-            return None
-        flat.extend(sub)
-    return flat
-
-
-def _single_path(node: Q) -> bool:
-    children = node.children
-    if len(children) != 1:
-        return False
-    child = children[0]
-    return isinstance(child, Condition) or (not child.negated and _single_path(child))
-
-
-def _bracket_obstacle(where: Q, encoded: dict[int, _Encoded], dialect: Dialect) -> str | None:
-    flat = _flat_conditions(where)
-    if flat is None:
-        return "OR and NOT over several conditions cannot be written as filter[...] keys"
-    seen: set[str] = set()
-    for condition, negated in flat:
-        item = encoded[id(condition)]
-        if condition.field in seen:
-            return f"two conditions on {condition.field!r} cannot be written as filter[...] keys"
-        seen.add(condition.field)
-        lookup = item.condition.lookup
-        template = dialect.bracket_form(lookup)[1 if negated else 0]
-        if template is None:
-            what = f"exclude({lookup})" if negated else lookup
-            return f"{what} on {condition.field!r} has no filter[...] form"
-        for text in item.texts:
-            problem = _bracket_text_problem(text)
-            if problem:
-                return f"{condition}: {problem}"
-    return None
-
-
-def _bracket_text_problem(text: str) -> str | None:
-    if "," in text:
-        return "a comma in a filter[...] value splits it into a list"
-    if text.startswith(_BRACKET_UNSAFE_START) or text.endswith("~"):
-        return "a value starting with ! < > ~ or ending with ~ reads as an operator"
-    return None
-
-
-def _bracket_params(
-    where: Q, encoded: dict[int, _Encoded], dialect: Dialect
-) -> list[tuple[str, str]]:
-    params: list[tuple[str, str]] = []
-    for condition, negated in _flat_conditions(where) or []:
-        item = encoded[id(condition)]
-        lookup = item.condition.lookup
-        template = dialect.bracket_form(lookup)[1 if negated else 0]
-        assert template is not None
-        if lookup == "isnull":
-            is_null = bool(item.condition.value) != negated
-            text = "null" if is_null else "!null"
-        else:
-            text = template.format(",".join(item.texts))
-        params.append((f"filter[{item.wire_field}]", text))
-    return params
-
-
-# -- the expression form -----------------------------------------------------------
-
-
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
+    """A value of the expression dialect: ``'it''s'``."""
     return "'" + text.replace("'", "''") + "'"
 
 
-def _expression(node: Q | Condition, encoded: dict[int, _Encoded]) -> str:
-    if isinstance(node, Condition):
-        item = encoded[id(node)]
-        condition = item.condition
-        if condition.lookup == "isnull":
-            text = f"eq({item.wire_field},{_quote('null')})"
-            return text if condition.value else f"not({text})"
-        operator = EXPRESSION_OPERATORS[condition.lookup]
-        values = ",".join(_quote(text) for text in item.texts)
-        return f"{operator}({item.wire_field},{values})"
-    parts = [_expression(child, encoded) for child in node.children]
-    inner = parts[0] if len(parts) == 1 else f"{node.connector.lower()}({','.join(parts)})"
-    return f"not({inner})" if node.negated else inner
+class Lookup:
+    """One lookup: name, field kinds, value check, bracket and expression forms.
+
+    Example::
+
+        lookup = LOOKUPS["startswith"]
+        lookup.bracket(Dialect.for_version("0.14.0"), negated=False)   # '{}~'
+    """
+
+    #: The name after ``__`` (``name__startswith``).
+    name: ClassVar[str]
+    #: ``{like syntax: (positive, negated)}`` templates of ``filter[field]=``; ``{}``
+    #: is the value (a list joined by commas), ``None`` means no bracket form.
+    brackets: ClassVar[Mapping[str, tuple[str | None, str | None]]] = {}
+    #: The operator of the expression dialect (``None``: no expression form).
+    expression: ClassVar[str | None] = None
+    #: How a datetime finer than the Hub's milliseconds becomes a bound that selects the
+    #: same rows: ``"ceiling"`` (next millisecond), ``"floor"`` (cut), or ``None`` (refused).
+    datetime_rounding: ClassVar[str | None] = None
+
+    def check_kind(self, model: str, field: str, kind: str) -> None:
+        """Raise :class:`QueryError` if the lookup does not apply to a field of ``kind``."""
+
+    def prepare(self, field: str, value: Any, dialect: Dialect, model: str) -> tuple[Lookup, Any]:
+        """The lookup and value to send for ``field__<name>=value`` on ``dialect``.
+
+        A lookup may hand over to another one (``x=None`` is ``x__isnull=True``).
+        """
+        return self, value
+
+    def encode(
+        self, field: str, value: Any, encode_one: ValueEncoder, dialect: Dialect
+    ) -> tuple[str, ...]:
+        """The wire texts of ``value`` (one for most lookups, any number for ``in``)."""
+        return (encode_one(value, self),)
+
+    def matches_nothing(self, texts: tuple[str, ...]) -> bool:
+        """Whether a condition with these wire texts can match no row (``x__in=[]``)."""
+        return False
+
+    def bracket(self, dialect: Dialect, *, negated: bool) -> str | None:
+        """The ``filter[field]=`` template on ``dialect``, or ``None`` if there is none."""
+        return self.brackets.get(like_syntax(dialect), NO_BRACKETS)[1 if negated else 0]
+
+    def bracket_text(self, template: str, texts: tuple[str, ...], value: Any, negated: bool) -> str:
+        """The ``filter[field]=`` value of ``texts`` through ``template``."""
+        return template.format(",".join(texts))
+
+    def expression_text(self, wire_field: str, texts: tuple[str, ...], value: Any) -> str:
+        """The condition in the expression dialect: ``startsWith(name,'a')``."""
+        assert self.expression is not None
+        return f"{self.expression}({wire_field},{','.join(quote(text) for text in texts)})"
+
+    def __repr__(self) -> str:
+        return f"<lookup {self.name}>"
+
+
+#: Every lookup by name: the one table (:func:`register_lookup` adds to it).
+LOOKUPS: dict[str, Lookup] = {}
+
+L = TypeVar("L", bound=type[Lookup])
+
+
+def register_lookup(cls: L) -> L:
+    """Class decorator: make ``field__<cls.name>`` a lookup.
+
+    Example::
+
+        @register_lookup
+        class Exact(Lookup):
+            name = "exact"
+            brackets = {RAPIQ0: ("{}", "!{}"), RAPIQ2: ("{}", "!{}")}
+            expression = "eq"
+    """
+    LOOKUPS[cls.name] = cls()
+    return cls
+
+
+class TextLookup(Lookup):
+    """A lookup on text: string and enum fields only."""
+
+    def check_kind(self, model: str, field: str, kind: str) -> None:
+        if kind not in ("str", "enum"):
+            raise QueryError(f"{model}.{field} is not a text field: {self.name} needs one")
+
+
+class _WildcardFree(TextLookup):
+    """A text match that legacy Hubs send as a ``LIKE`` pattern: ``%`` and ``_`` would be
+    SQL wildcards there and match more than asked."""
+
+    def encode(
+        self, field: str, value: Any, encode_one: ValueEncoder, dialect: Dialect
+    ) -> tuple[str, ...]:
+        text = encode_one(value, self)
+        if dialect.like_wildcards and ("%" in text or "_" in text):
+            raise QueryError(
+                f"{field}__{self.name}={value!r}: on Hub {dialect.version_string} '%' and '_' "
+                "in a pattern are SQL wildcards, so this would match more than asked; use "
+                f"{field}__like=... if a wildcard pattern is what you mean"
+            )
+        return (text,)
+
+
+class RangeLookup(Lookup):
+    """A comparison: every kind but booleans; no negated bracket form."""
+
+    def check_kind(self, model: str, field: str, kind: str) -> None:
+        if kind == "bool":
+            raise QueryError(f"{model}.{field} is a boolean: {self.name} does not apply")
+
+
+@register_lookup
+class Exact(Lookup):
+    name = "exact"
+    brackets = {RAPIQ0: ("{}", "!{}"), RAPIQ2: ("{}", "!{}")}
+    expression = "eq"
+
+    def prepare(self, field: str, value: Any, dialect: Dialect, model: str) -> tuple[Lookup, Any]:
+        if value is None:
+            return LOOKUPS["isnull"], True
+        return self, value
+
+
+@register_lookup
+class In(Lookup):
+    name = "in"
+    brackets = {RAPIQ0: ("{}", "!{}"), RAPIQ2: ("{}", "!{}")}
+    expression = "in"
+
+    def encode(
+        self, field: str, value: Any, encode_one: ValueEncoder, dialect: Dialect
+    ) -> tuple[str, ...]:
+        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+            raise QueryError(f"{field}__in takes a list of values, not {value!r}")
+        return tuple("null" if item is None else encode_one(item, self) for item in value)
+
+    def matches_nothing(self, texts: tuple[str, ...]) -> bool:
+        return not texts
+
+
+@register_lookup
+class IsNull(Lookup):
+    name = "isnull"
+    brackets = {RAPIQ0: ("null", "!null"), RAPIQ2: ("null", "!null")}
+    expression = "eq"
+
+    def encode(
+        self, field: str, value: Any, encode_one: ValueEncoder, dialect: Dialect
+    ) -> tuple[str, ...]:
+        if not isinstance(value, bool):
+            raise QueryError(f"{field}__isnull takes True or False, not {value!r}")
+        return ()
+
+    def bracket_text(self, template: str, texts: tuple[str, ...], value: Any, negated: bool) -> str:
+        return "null" if bool(value) != negated else "!null"
+
+    def expression_text(self, wire_field: str, texts: tuple[str, ...], value: Any) -> str:
+        text = f"eq({wire_field},{quote('null')})"
+        return text if value else f"not({text})"
+
+
+@register_lookup
+class StartsWith(_WildcardFree):
+    name = "startswith"
+    brackets = {RAPIQ0: ("~{}", "!~{}"), RAPIQ2: ("{}~", "!{}~")}
+    expression = "startsWith"
+
+
+@register_lookup
+class EndsWith(TextLookup):
+    name = "endswith"
+    brackets = {RAPIQ0: NO_BRACKETS, RAPIQ2: ("~{}", "!~{}")}
+    expression = "endsWith"
+
+
+@register_lookup
+class Contains(_WildcardFree):
+    name = "contains"
+    brackets = {RAPIQ0: ("~%{}", "!~%{}"), RAPIQ2: ("~{}~", "!~{}~")}
+    expression = "contains"
+
+
+@register_lookup
+class Like(TextLookup):
+    """The legacy ``~p``: SQL ``LIKE 'p%'``, the same on every Hub.
+
+    Legacy (rapiq 0.x) Hubs get the pattern verbatim. rapiq 2 has no LIKE, so
+    ``x`` and ``x%`` become startswith, ``%x`` and ``%x%`` contains; ``_`` (one
+    character) and a ``%`` between other characters cannot be said there.
+    """
+
+    name = "like"
+    brackets = {RAPIQ0: ("~{}", "!~{}"), RAPIQ2: NO_BRACKETS}
+
+    def prepare(self, field: str, value: Any, dialect: Dialect, model: str) -> tuple[Lookup, Any]:
+        if not isinstance(value, str):
+            raise QueryError(f"{field}__like takes a string pattern, not {value!r}")
+        if not dialect.rapiq2:
+            return self, value
+        core = value.strip("%")
+        if "_" in value or "%" in core or not core:
+            what = (
+                "'_' (any one character)"
+                if "_" in value
+                else "a '%' between other characters"
+                if core
+                else "a pattern of wildcards only"
+            )
+            raise QueryError(
+                f"{field}__like={value!r} on {model}: like means LIKE '{value}%' (a prefix "
+                f"match), and current Hubs have no operator for {what}; they express "
+                f"'x' or 'x%' ({field}__startswith) and '%x' or '%x%' ({field}__contains); "
+                f"use {field}__startswith, __contains, __endswith or __exact, combined with "
+                "Q objects if needed"
+            )
+        return LOOKUPS["contains" if value.startswith("%") else "startswith"], core
+
+
+@register_lookup
+class GreaterThan(RangeLookup):
+    name = "gt"
+    brackets = {RAPIQ0: (">{}", None), RAPIQ2: (">{}", None)}
+    expression = "gt"
+    datetime_rounding = "floor"
+
+
+@register_lookup
+class GreaterThanOrEqual(RangeLookup):
+    name = "gte"
+    brackets = {RAPIQ0: (">={}", None), RAPIQ2: (">={}", None)}
+    expression = "gte"
+    datetime_rounding = "ceiling"
+
+
+@register_lookup
+class LessThan(RangeLookup):
+    name = "lt"
+    brackets = {RAPIQ0: ("<{}", None), RAPIQ2: ("<{}", None)}
+    expression = "lt"
+    datetime_rounding = "ceiling"
+
+
+@register_lookup
+class LessThanOrEqual(RangeLookup):
+    name = "lte"
+    brackets = {RAPIQ0: ("<={}", None), RAPIQ2: ("<={}", None)}
+    expression = "lte"
+    datetime_rounding = "floor"
+
+
+#: Text lookups: they need a string field (the CLI's completion offers them there).
+TEXT_LOOKUPS = frozenset(name for name, lookup in LOOKUPS.items() if isinstance(lookup, TextLookup))
+#: Range lookups.
+RANGE_LOOKUPS = frozenset(
+    name for name, lookup in LOOKUPS.items() if isinstance(lookup, RangeLookup)
+)

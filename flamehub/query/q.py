@@ -17,6 +17,8 @@ from typing import Any
 
 import attrs
 
+from .lookups import LOOKUPS as _LOOKUP_TABLE
+
 __all__ = [
     "AND",
     "LOOKUPS",
@@ -26,22 +28,8 @@ __all__ = [
     "Q",
 ]
 
-#: The lookups flamehub understands (``field__<lookup>=value``).
-LOOKUPS = frozenset(
-    {
-        "exact",
-        "contains",
-        "startswith",
-        "endswith",
-        "like",
-        "gt",
-        "gte",
-        "lt",
-        "lte",
-        "in",
-        "isnull",
-    }
-)
+#: The lookups flamehub understands (``field__<lookup>=value``), by name.
+LOOKUPS = _LOOKUP_TABLE
 LOOKUP_SEPARATOR = "__"
 
 AND = "AND"

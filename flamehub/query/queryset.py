@@ -18,21 +18,35 @@ first page has revealed ``meta.total``, the remaining pages are fetched by a
 small bounded thread pool (:data:`DEFAULT_CONCURRENCY` requests in flight),
 and rows are still yielded strictly in order; ``concurrency(1)`` (or
 ``iterator(concurrency=1)``) reads one page at a time.
+
+This module describes queries; the other concerns live beside it, as in Django's
+``query.py`` and ``sql/``: :mod:`flamehub.query.compiler` turns a QuerySet into the
+Hub's parameters, :mod:`flamehub.query.lookups` declares each lookup,
+:mod:`flamehub.query.paging` reads pages, :mod:`flamehub.resources.loading` turns
+rows into instances, and :func:`flamehub.resources.base.wire_body` checks the body
+of a create or update.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Generator, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import errors
 from ..dialects import MAX_PAGE_SIZE, Dialect
 from ..hub import Hub, default_hub, resolve_hub
-from ..resources.base import Capabilities, Resource, ResourceMeta, id_segment, meta_of
-from ..resources.convert import converter_for
-from .lookups import EmptyResult, compile_filters
+from ..resources.base import (
+    Capabilities,
+    Resource,
+    ResourceMeta,
+    id_segment,
+    meta_of,
+    wire_body,
+)
+from ..resources.loading import dialect_of, load, load_rows
+from . import compiler, paging
+from .lookups import EmptyResult
+from .paging import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, check_concurrency
 from .q import Q
 
 if TYPE_CHECKING:
@@ -44,6 +58,7 @@ __all__ = [
     "REPR_OUTPUT_SIZE",
     "Manager",
     "QuerySet",
+    # where resource modules have always found them (they live in resources.loading)
     "load",
     "load_rows",
 ]
@@ -52,11 +67,6 @@ M = TypeVar("M", bound=Resource)
 
 #: Rows shown by ``repr()`` of a QuerySet before "...".
 REPR_OUTPUT_SIZE = 20
-#: Pages fetched at the same time once ``meta.total`` is known (``1`` = one by one).
-DEFAULT_CONCURRENCY = 4
-#: Upper bound of :meth:`QuerySet.concurrency`: requests' default connection pool
-#: keeps 10 connections per host, so up to this many requests reuse their connections.
-MAX_CONCURRENCY = 10
 
 
 class QuerySet(Generic[M]):
@@ -66,8 +76,6 @@ class QuerySet(Generic[M]):
 
         Node.objects.filter(name__startswith="site-").order_by("-created_at")[:10]
     """
-
-    _concurrency: int | None = None
 
     def __init__(self, model: type[M], hub: Hub | None = None) -> None:
         self.model = model
@@ -91,14 +99,12 @@ class QuerySet(Generic[M]):
     # -- cloning ---------------------------------------------------------------
 
     def _clone(self) -> Self:
-        klass = QuerySet if isinstance(self, Manager) else type(self)
+        klass = type(self)
         clone = klass.__new__(klass)
         clone.__dict__.update(self.__dict__)
         clone._result_cache = None
         clone._known_total = None
-        # a Manager's builders answer plain QuerySets (the Manager itself stays reusable);
-        # typed as Self so chains keep the model type for checkers
-        return clone  # type: ignore[return-value]
+        return clone
 
     def _check_not_sliced(self, operation: str) -> None:
         if self._offset or self._limit is not None:
@@ -244,7 +250,7 @@ class QuerySet(Generic[M]):
                 ...
         """
         clone = self._clone()
-        clone._concurrency = _check_concurrency(workers)
+        clone._concurrency = check_concurrency(workers)
         return clone
 
     # -- slicing ---------------------------------------------------------------
@@ -290,244 +296,45 @@ class QuerySet(Generic[M]):
         clone._limit = length
         return clone
 
-    # -- compiling -------------------------------------------------------------
+    # -- the hub -----------------------------------------------------------------------
 
     def _resolve_hub(self) -> Hub:
         return resolve_hub(self._hub)
 
+    def _dialect(self, hub: Hub) -> Dialect:
+        return dialect_of(hub, self.model)
+
+    # -- compilation: flamehub.query.compiler ---------------------------------------
+
     def _capabilities(self, hub: Hub) -> Capabilities:
-        meta = self.meta
-        dialect = hub.dialect
-        meta.require(dialect)
-        return meta.capabilities_for(dialect, hub.schemas.get((meta.service, meta.path)))
+        return compiler.capabilities(self, hub)
 
     def _query_params(
         self, hub: Hub, *, ordered: bool = True, select: bool = True
     ) -> list[tuple[str, str]]:
         """Filter/sort/include/fields parameters (raises QueryError or EmptyResult)."""
-        meta = self.meta
-        dialect = hub.dialect
-        caps = self._capabilities(hub)
-        filtered = {condition.field for condition in self._where.conditions()}
-        missing = caps.required_filters - filtered
-        if missing:
-            raise errors.QueryError(
-                f"{self.model.__name__} on Hub {dialect.version_string} cannot be listed without "
-                f"filter({', '.join(f'{name}=...' for name in sorted(missing))}): the Hub "
-                "refuses the request"
-            )
-        params = compile_filters(self._where, meta, caps, dialect)
-        if ordered:
-            params.extend(self._sort_params(caps, dialect))
-        if select:
-            params.extend(self._select_params(caps, dialect))
-        return params
+        return compiler.query_params(self, hub, ordered=ordered, select=select)
 
     def _sort_params(self, caps: Capabilities, dialect: Dialect) -> list[tuple[str, str]]:
-        meta = self.meta
-        keys = self._ordering or self._default_sort(caps)
-        if self._reversed:
-            base = keys or meta.server_ordering
-            if not base:
-                raise errors.QueryError(
-                    f"cannot reverse {self.model.__name__} rows: the Hub sorts them by no field"
-                )
-            keys = tuple(_flip(key) for key in base)
-        if not keys:
-            return []
-        wire = []
-        for key in keys:
-            name = key.lstrip("-")
-            if name not in meta.scalar_fields:
-                raise errors.QueryError(
-                    f"{self.model.__name__} has no field {name!r} to order by; sortable fields on "
-                    f"Hub {dialect.version_string}: {', '.join(sorted(caps.sorts)) or '(none)'}"
-                )
-            if name not in caps.sorts:
-                raise errors.QueryError(
-                    f"cannot order {self.model.__name__} by {name!r}: the Hub ignores that key; "
-                    f"sortable fields on Hub {dialect.version_string}: "
-                    f"{', '.join(sorted(caps.sorts)) or '(none)'}"
-                )
-            wire.append(("-" if key.startswith("-") else "") + meta.fields[name].wire(dialect))
-        if len(wire) > 1 and not caps.multi_key_sort:
-            raise errors.QueryError(
-                f"{self.model.__name__} on Hub {dialect.version_string} sorts by one key only "
-                f"(the server drops multi-key sorts entirely); got {', '.join(keys)}"
-            )
-        return [("sort", ",".join(wire))]
-
-    def _default_sort(self, caps: Capabilities) -> tuple[str, ...]:
-        """A stable ordering for paging when the user gave none and the Hub has no default."""
-        if self.meta.server_ordering:
-            return ()
-        keys = tuple(key for key in self.meta.ordering if key.lstrip("-") in caps.sorts)
-        return keys if caps.multi_key_sort else keys[:1]
+        return compiler.sort_params(self, caps, dialect)
 
     def _select_params(self, caps: Capabilities, dialect: Dialect) -> list[tuple[str, str]]:
-        meta = self.meta
-        params: list[tuple[str, str]] = []
-        if self._includes:
-            for name in self._includes:
-                if name not in caps.includes:
-                    raise errors.QueryError(
-                        f"cannot include {name!r} on {self.model.__name__}: includable on Hub "
-                        f"{dialect.version_string}: {', '.join(sorted(caps.includes)) or '(none)'}"
-                    )
-            params.append(("include", ",".join(meta.wire_names(dialect, self._includes))))
-        requested = self._only + self._extra_fields
-        for name in requested:
-            if name not in caps.fields and name not in caps.optional_fields:
-                raise errors.QueryError(
-                    f"cannot select field {name!r} of {self.model.__name__}: selectable on Hub "
-                    f"{dialect.version_string}: "
-                    f"{', '.join(sorted(caps.fields | caps.optional_fields))}"
-                )
-        if self._only:
-            names = tuple(dict.fromkeys(self._only + self._extra_fields))
-            params.append(("fields", ",".join(meta.wire_names(dialect, names))))
-        elif self._extra_fields:
-            params.append(
-                ("fields", ",".join("+" + w for w in meta.wire_names(dialect, self._extra_fields)))
-            )
-        return params
+        return compiler.select_params(self, caps, dialect)
 
-    # -- fetching --------------------------------------------------------------
+    # -- paging: flamehub.query.paging -------------------------------------------------
 
     def _fetch_page(
         self, hub: Hub, params: list[tuple[str, str]], offset: int, limit: int
-    ) -> tuple[list[M], dict[str, Any]]:
-        meta = self.meta
-        page = list(params)
-        if limit < MAX_PAGE_SIZE:
-            page.append(("page[limit]", str(limit)))
-        if offset:
-            page.append(("page[offset]", str(offset)))
-        response = hub.send(meta.service, "GET", meta.path, params=page)
-        request = response.request
-        body = hub.transport.json(response)
-        rows, page_meta = hub.dialect.unwrap_collection(
-            body, method="GET", url=(request.url or "") if request else ""
-        )
-        schema = page_meta.get("schema")
-        if isinstance(schema, Mapping):
-            hub.schemas[(meta.service, meta.path)] = schema
-        return load_rows(self.model, rows, hub), page_meta
+    ) -> paging.Page[M]:
+        return paging.fetch_page(self, hub, params, offset, limit)
+
+    def _pages(self, concurrency: int | None = None) -> Generator[list[M], None, None]:
+        return paging.pages(self, concurrency)
 
     def _load(self, row: dict[str, Any], hub: Hub) -> M:
         return load(self.model, row, hub)
 
-    def _pages(
-        self, concurrency: int | None = None
-    ) -> Generator[tuple[list[M], dict[str, Any]], None, None]:
-        """Pages of the current window: the first alone, then up to ``concurrency`` at once."""
-        hub = self._resolve_hub()
-        try:
-            params = self._query_params(hub)
-        except EmptyResult:
-            self._known_total = 0
-            return
-        workers = _check_concurrency(
-            concurrency if concurrency is not None else self._concurrency or DEFAULT_CONCURRENCY
-        )
-        offset = self._offset
-        remaining = self._limit
-        while remaining is None or remaining > 0:
-            want = self._page_size if remaining is None else min(self._page_size, remaining)
-            rows, page_meta = self._fetch_page(hub, params, offset, want)
-            total = _int_or_none(page_meta.get("total"))
-            if total is not None:
-                self._known_total = total
-            yield rows, page_meta
-            if not rows:
-                return
-            offset += len(rows)
-            if remaining is not None:
-                remaining -= len(rows)
-            applied = _int_or_none(page_meta.get("limit"))
-            if total is not None and offset >= total:
-                return
-            if total is None and len(rows) < (applied or want):
-                return
-            if total is not None and workers > 1 and (remaining is None or remaining > 0):
-                # The total is known: fetch the rest concurrently, in steps of what
-                # the Hub actually answered (it may cap pages below ``want``).
-                step = min(want, applied or want, len(rows))
-                yield from self._concurrent_pages(
-                    hub, params, offset, remaining, step, workers, rows
-                )
-                return
-
-    def _concurrent_pages(
-        self,
-        hub: Hub,
-        params: list[tuple[str, str]],
-        offset: int,
-        remaining: int | None,
-        step: int,
-        workers: int,
-        first: list[M],
-    ) -> Iterator[tuple[list[M], dict[str, Any]]]:
-        """Pages from ``offset`` on, ``workers`` requests in flight, yielded in order.
-
-        At most ``workers`` pages are requested ahead of the consumer (memory stays
-        bounded however large the collection is). The end is recomputed from the
-        latest ``meta.total`` of each page as it is consumed, so rows added while
-        iterating are followed and rows removed end the iteration early. Offsets
-        shift when rows are added or removed mid-iteration; rows whose id was
-        already yielded by one of the recent pages are skipped (no duplicates),
-        and rows that shifted below an offset already read are missed, as with
-        any offset pagination.
-        """
-        stop = None if remaining is None else offset + remaining
-        total = self._known_total if self._known_total is not None else offset
-        next_offset = offset
-        in_flight: deque[Future[tuple[list[M], dict[str, Any]]]] = deque()
-        recent: deque[Any] = deque(maxlen=(workers + 1) * step)
-        seen: set[Any] = set()
-
-        def first_time(row: M) -> bool:
-            key = getattr(row, "pk", None)
-            if key is None:
-                return True
-            if key in seen:
-                return False
-            if len(recent) == recent.maxlen:
-                seen.discard(recent[0])
-            recent.append(key)
-            seen.add(key)
-            return True
-
-        for row in first:
-            first_time(row)
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flamehub-page")
-
-        def end() -> int:
-            return total if stop is None else min(total, stop)
-
-        def refill() -> None:
-            nonlocal next_offset
-            while len(in_flight) < workers and next_offset < end():
-                size = min(step, end() - next_offset)
-                in_flight.append(pool.submit(self._fetch_page, hub, params, next_offset, size))
-                next_offset += size
-
-        try:
-            refill()
-            while in_flight:
-                rows, page_meta = in_flight.popleft().result()
-                page_total = _int_or_none(page_meta.get("total"))
-                if page_total is not None:
-                    total = page_total
-                    self._known_total = page_total
-                yield [row for row in rows if first_time(row)], page_meta
-                if not rows:
-                    return
-                refill()
-        finally:
-            for future in in_flight:
-                future.cancel()
-            pool.shutdown(wait=False, cancel_futures=True)
+    # -- evaluation --------------------------------------------------------------------
 
     def iterator(self, *, concurrency: int | None = None) -> Iterator[M]:
         """Stream rows page by page without caching them (for collections of any size).
@@ -547,7 +354,7 @@ class QuerySet(Generic[M]):
         """
         pages = self._pages(concurrency)
         try:
-            for rows, _meta in pages:
+            for rows in pages:
                 yield from rows
         finally:
             pages.close()
@@ -593,8 +400,7 @@ class QuerySet(Generic[M]):
             params = self._query_params(hub, ordered=False, select=False)
         except EmptyResult:
             return 0
-        _rows, page_meta = self._fetch_page(hub, params, 0, 1)
-        total = _int_or_none(page_meta.get("total"))
+        total = self._fetch_page(hub, params, 0, 1).total
         if total is None:
             return len(list(self.iterator()))
         available = max(total - self._offset, 0)
@@ -665,11 +471,11 @@ class QuerySet(Generic[M]):
     def _get_by_id(self, pk: Any) -> M:
         hub = self._resolve_hub()
         meta = self.meta
-        meta.require_operation("gettable", hub.dialect, "read by id")
+        meta.require_operation("gettable", self._dialect(hub), "read by id")
         if self._includes or self._only or self._extra_fields:
-            params = self._select_params(self._capabilities(hub), hub.dialect)
+            params = self._select_params(self._capabilities(hub), self._dialect(hub))
         else:  # nothing to check against the capabilities (the hot path of get(id=...))
-            meta.require(hub.dialect)
+            meta.require(self._dialect(hub))
             params = []
         try:
             body = hub.request(meta.service, "GET", f"{meta.path}/{id_segment(pk)}", params=params)
@@ -677,7 +483,7 @@ class QuerySet(Generic[M]):
             raise self.model.DoesNotExist(
                 f"{self.model.__name__} {pk} does not exist ({missing.request_line})"
             ) from missing
-        return self._load(hub.dialect.unwrap_record(body), hub)
+        return self._load(self._dialect(hub).unwrap_record(body), hub)
 
     # -- writes ----------------------------------------------------------------------
 
@@ -695,18 +501,18 @@ class QuerySet(Generic[M]):
         values = {**self._create_defaults, **values}
         hub = self._resolve_hub()
         meta = self.meta
-        meta.require_operation("creatable", hub.dialect, "created")
-        body = self._body(hub, values, creating=True)
+        meta.require_operation("creatable", self._dialect(hub), "created")
+        body = wire_body(self.model, self._dialect(hub), values, creating=True)
         response = hub.request(meta.service, "POST", meta.path, json=body)
-        return self._load(hub.dialect.unwrap_record(response), hub)
+        return self._load(self._dialect(hub).unwrap_record(response), hub)
 
     def _update(self, pk: Any, values: Mapping[str, Any]) -> M:
         hub = self._resolve_hub()
         meta = self.meta
-        meta.require_operation("updatable", hub.dialect, "updated")
-        body = self._body(hub, values, creating=False)
+        meta.require_operation("updatable", self._dialect(hub), "updated")
+        body = wire_body(self.model, self._dialect(hub), values, creating=False)
         response = hub.request(meta.service, "POST", f"{meta.path}/{id_segment(pk)}", json=body)
-        return self._load(hub.dialect.unwrap_record(response), hub)
+        return self._load(self._dialect(hub).unwrap_record(response), hub)
 
     def delete(self) -> None:
         """Delete every matching row with one bulk request (``DELETE /<path>?filter...``).
@@ -724,7 +530,7 @@ class QuerySet(Generic[M]):
         self._check_not_sliced("delete")
         hub = self._resolve_hub()
         meta = self.meta
-        meta.require_operation("bulk_delete", hub.dialect, "bulk-deleted")
+        meta.require_operation("bulk_delete", self._dialect(hub), "bulk-deleted")
         try:
             params = self._query_params(hub, ordered=False, select=False)
         except EmptyResult:
@@ -734,136 +540,139 @@ class QuerySet(Generic[M]):
     def _delete(self, pk: Any) -> None:
         hub = self._resolve_hub()
         meta = self.meta
-        meta.require_operation("deletable", hub.dialect, "deleted")
+        meta.require_operation("deletable", self._dialect(hub), "deleted")
         hub.send(meta.service, "DELETE", f"{meta.path}/{id_segment(pk)}").close()
 
-    def _body(self, hub: Hub, values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
-        meta = self.meta
-        dialect = hub.dialect
-        converter = converter_for(dialect)
-        name = self.model.__name__
-        action = "create" if creating else "update"
-        allowed = {
-            field: spec
-            for field, spec in meta.scalar_fields.items()
-            if (spec.options.create if creating else spec.options.update)
-        }
-        body: dict[str, Any] = {}
-        for field, value in values.items():
-            spec = meta.fields.get(field)
-            if spec is None:
-                raise errors.QueryError(
-                    f"{name} has no field {field!r}; fields it accepts on {action}: "
-                    f"{', '.join(sorted(allowed))}"
-                )
-            if field not in allowed:
-                other = "create-only" if spec.options.create else "read-only"
-                if spec.options.update and creating:
-                    other = "update-only"
-                raise errors.QueryError(
-                    f"{name}.{field} is {other}: the Hub would silently ignore it on {action}; "
-                    f"fields it accepts on {action}: {', '.join(sorted(allowed))}"
-                )
-            if not spec.exists_on(dialect.generation):
-                raise errors.UnsupportedByHub(
-                    f"{name}.{field} does not exist on Hub {dialect.version_string}"
-                )
-            body[spec.wire(dialect)] = converter.to_wire(value)
-        if creating:
-            required = meta.required_on_create(dialect.generation)
-            missing = [key for key in allowed if key in required and values.get(key) is None]
-            if missing:
-                raise errors.QueryError(f"{name} needs {', '.join(missing)} to be created")
-        return body
 
+class Manager(Generic[M]):
+    """``Model.objects``: where queries start.
 
-class Manager(QuerySet[M]):
-    """``Model.objects``: the QuerySet of every row, and the entry point of queries.
+    A manager is not a query: each of its methods starts from :meth:`get_queryset`
+    (every row, on the default hub) and answers what the same
+    :class:`QuerySet` method answers, as in Django. A resource declares its own
+    manager class in ``Meta.manager`` to add collection actions (``MasterImage.objects.sync()``)
+    or to narrow ``get_queryset()``.
 
     Example::
 
         Node.objects.filter(name="site-a")
         Node.objects.create(name="site-b", realm_id=realm.id)
+        Node.objects.using(other_hub).count()
     """
+
+    def __init__(self, model: type[M], hub: Hub | None = None) -> None:
+        self.model = model
+        self._hub = hub
+
+    def get_queryset(self) -> QuerySet[M]:
+        """The QuerySet every method of the manager starts from: all rows.
+
+        Example::
+
+            Node.objects.get_queryset().filter(hidden=False)
+        """
+        return QuerySet(self.model, self._hub)
+
+    @property
+    def meta(self) -> ResourceMeta:
+        return meta_of(self.model)
+
+    def _resolve_hub(self) -> Hub:
+        return resolve_hub(self._hub)
 
     def __repr__(self) -> str:
         return f"<Manager of {self.model.__name__}>"
 
+    # -- the QuerySet methods, each on get_queryset() ---------------------------------
 
-def load(model: type[M], row: dict[str, Any], hub: Hub | None) -> M:
-    """A ``model`` instance from a wire row of ``hub``'s generation, bound to ``hub``."""
-    if hub is None:
-        raise errors.ConfigurationError("loading a row needs the hub it came from")
-    return load_rows(model, [row], hub)[0]
+    def all(self) -> QuerySet[M]:
+        """:meth:`QuerySet.all`."""
+        return self.get_queryset()
 
+    def using(self, hub: Hub) -> QuerySet[M]:
+        """:meth:`QuerySet.using`."""
+        return self.get_queryset().using(hub)
 
-def load_rows(model: type[M], rows: list[dict[str, Any]], hub: Hub) -> list[M]:
-    """:func:`load` for a page of rows (the converter and its loader are looked up once)."""
-    load_row = converter_for(hub.dialect).loader_for(model)
-    relations = tuple(meta_of(model).relations)
-    instances = []
-    for row in rows:
-        try:
-            instance = load_row(row, hub)  # marked as loaded from ``hub``
-        except Exception as error:  # cattrs raises ExceptionGroups of many kinds
-            detail = _structure_error_detail(error)
-            raise errors.InvalidResponse(
-                f"could not read a {model.__name__} from the Hub's answer: {detail}",
-                body_preview=repr(row)[:200],
-            ) from error
-        for name in relations:
-            related = getattr(instance, name)
-            if related is not None:  # (most rows embed nothing)
-                _bind_relation(related, hub)
-        instances.append(instance)
-    return instances
+    def filter(self, *conditions: Q, **lookups: Any) -> QuerySet[M]:
+        """:meth:`QuerySet.filter`."""
+        return self.get_queryset().filter(*conditions, **lookups)
 
+    def exclude(self, *conditions: Q, **lookups: Any) -> QuerySet[M]:
+        """:meth:`QuerySet.exclude`."""
+        return self.get_queryset().exclude(*conditions, **lookups)
 
-def _bind(instance: Resource, hub: Hub | None) -> None:
-    instance._mark_loaded(hub)
-    for name in meta_of(type(instance)).relations:
-        _bind_relation(getattr(instance, name), hub)
+    def order_by(self, *keys: str) -> QuerySet[M]:
+        """:meth:`QuerySet.order_by`."""
+        return self.get_queryset().order_by(*keys)
 
+    def reverse(self) -> QuerySet[M]:
+        """:meth:`QuerySet.reverse`."""
+        return self.get_queryset().reverse()
 
-def _bind_relation(related: Any, hub: Hub | None) -> None:
-    for item in related if isinstance(related, list) else [related]:
-        if isinstance(item, Resource):
-            _bind(item, hub)
+    def include(self, *relations: str) -> QuerySet[M]:
+        """:meth:`QuerySet.include`."""
+        return self.get_queryset().include(*relations)
 
+    def only(self, *fields: str) -> QuerySet[M]:
+        """:meth:`QuerySet.only`."""
+        return self.get_queryset().only(*fields)
 
-def _structure_error_detail(error: BaseException) -> str:
-    exceptions = getattr(error, "exceptions", None)
-    if isinstance(exceptions, (list, tuple)) and exceptions:
-        parts = []
-        for sub in exceptions:
-            note = "; ".join(getattr(sub, "__notes__", []) or [])
-            parts.append(
-                f"{note}: {_structure_error_detail(sub)}" if note else _structure_error_detail(sub)
-            )
-        return "; ".join(parts)
-    return f"{type(error).__name__}: {error}"
+    def with_fields(self, *fields: str) -> QuerySet[M]:
+        """:meth:`QuerySet.with_fields`."""
+        return self.get_queryset().with_fields(*fields)
 
+    def page_size(self, size: int) -> QuerySet[M]:
+        """:meth:`QuerySet.page_size`."""
+        return self.get_queryset().page_size(size)
 
-def _check_concurrency(workers: int) -> int:
-    if isinstance(workers, bool) or not isinstance(workers, int):
-        raise TypeError(f"concurrency must be an int, not {workers!r}")
-    if not 1 <= workers <= MAX_CONCURRENCY:
-        raise errors.QueryError(
-            f"concurrency must be between 1 and {MAX_CONCURRENCY}, not {workers}"
-        )
-    return workers
+    def concurrency(self, workers: int) -> QuerySet[M]:
+        """:meth:`QuerySet.concurrency`."""
+        return self.get_queryset().concurrency(workers)
 
+    @overload
+    def __getitem__(self, key: int) -> M: ...
+    @overload
+    def __getitem__(self, key: slice) -> QuerySet[M]: ...
+    def __getitem__(self, key: int | slice) -> M | QuerySet[M]:
+        return self.get_queryset()[key]
 
-def _flip(key: str) -> str:
-    return key[1:] if key.startswith("-") else "-" + key
+    def iterator(self, *, concurrency: int | None = None) -> Iterator[M]:
+        """:meth:`QuerySet.iterator`."""
+        return self.get_queryset().iterator(concurrency=concurrency)
 
+    def count(self) -> int:
+        """:meth:`QuerySet.count`."""
+        return self.get_queryset().count()
 
-def _int_or_none(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
+    def exists(self) -> bool:
+        """:meth:`QuerySet.exists`."""
+        return self.get_queryset().exists()
+
+    def first(self) -> M | None:
+        """:meth:`QuerySet.first`."""
+        return self.get_queryset().first()
+
+    def last(self) -> M | None:
+        """:meth:`QuerySet.last`."""
+        return self.get_queryset().last()
+
+    def get(self, *conditions: Q, **lookups: Any) -> M:
+        """:meth:`QuerySet.get`."""
+        return self.get_queryset().get(*conditions, **lookups)
+
+    def create(self, **values: Any) -> M:
+        """:meth:`QuerySet.create`."""
+        return self.get_queryset().create(**values)
+
+    def delete(self) -> None:
+        """:meth:`QuerySet.delete` of every row (collections the Hub bulk-deletes only)."""
+        self.get_queryset().delete()
+
+    def _update(self, pk: Any, values: Mapping[str, Any]) -> M:
+        return self.get_queryset()._update(pk, values)
+
+    def _delete(self, pk: Any) -> None:
+        self.get_queryset()._delete(pk)
+
+    def _load(self, row: dict[str, Any], hub: Hub) -> M:
+        return load(self.model, row, hub)

@@ -66,6 +66,7 @@ __all__ = [
     "objects_on",
     "registry_key",
     "resource",
+    "wire_body",
 ]
 
 R = TypeVar("R", bound="Resource")
@@ -633,7 +634,7 @@ class Resource:
 
     # -- persistence -----------------------------------------------------------
 
-    def _manager(self, using: Hub | None) -> Manager[Any]:
+    def _manager(self, using: Hub | None) -> QuerySet[Any]:
         return type(self).objects.using(resolve_hub(using, self.hub))
 
     def save(self: R, *, using: Hub | None = None) -> R:
@@ -824,6 +825,63 @@ def resource(cls: type[R] | None = None, **attrs_options: Any) -> Any:
         return typing.cast(type[R], defined)
 
     return wrap(cls) if cls is not None else wrap
+
+
+# -- request bodies -----------------------------------------------------------------
+
+
+def wire_body(
+    model: type[Resource], dialect: Dialect, values: Mapping[str, Any], *, creating: bool
+) -> dict[str, Any]:
+    """The JSON body of a create (``creating=True``) or update of ``model`` on ``dialect``.
+
+    Unknown, read-only, create-only (on update) and update-only (on create) fields and,
+    on create, missing required fields raise :class:`~flamehub.QueryError` before
+    anything is sent: the Hub would drop them silently. Used by ``Model.objects.create``
+    and by :meth:`Resource.save` (through the QuerySet's ``_update``).
+
+    Example::
+
+        wire_body(Node, hub.dialect, {"name": "site-a", "realm_id": realm.id}, creating=True)
+    """
+    from .convert import converter_for  # convert imports this module
+
+    meta = meta_of(model)
+    converter = converter_for(dialect)
+    name = model.__name__
+    action = "create" if creating else "update"
+    allowed = {
+        field: spec
+        for field, spec in meta.scalar_fields.items()
+        if (spec.options.create if creating else spec.options.update)
+    }
+    body: dict[str, Any] = {}
+    for field, value in values.items():
+        spec = meta.fields.get(field)
+        if spec is None:
+            raise errors.QueryError(
+                f"{name} has no field {field!r}; fields it accepts on {action}: "
+                f"{', '.join(sorted(allowed))}"
+            )
+        if field not in allowed:
+            other = "create-only" if spec.options.create else "read-only"
+            if spec.options.update and creating:
+                other = "update-only"
+            raise errors.QueryError(
+                f"{name}.{field} is {other}: the Hub would silently ignore it on {action}; "
+                f"fields it accepts on {action}: {', '.join(sorted(allowed))}"
+            )
+        if not spec.exists_on(dialect.generation):
+            raise errors.UnsupportedByHub(
+                f"{name}.{field} does not exist on Hub {dialect.version_string}"
+            )
+        body[spec.wire(dialect)] = converter.to_wire(value)
+    if creating:
+        required = meta.required_on_create(dialect.generation)
+        missing = [key for key in allowed if key in required and values.get(key) is None]
+        if missing:
+            raise errors.QueryError(f"{name} needs {', '.join(missing)} to be created")
+    return body
 
 
 class RelatedManagerField(Generic[R]):

@@ -155,7 +155,7 @@ def record_body(
 
 def list_meta(ctx: RequestContext, res: Resource, query: ListQuery, total: int) -> dict[str, Any]:
     """``meta`` of a collection answer."""
-    if ctx.legacy and res.legacy_meta_total_only:
+    if ctx.legacy and not query.paged and res.legacy_unpaged(total):
         return {"total": total}
     meta: dict[str, Any] = {"total": total, "limit": query.limit, "offset": query.offset}
     if not ctx.legacy:

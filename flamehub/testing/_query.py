@@ -97,6 +97,8 @@ class ListQuery:
     sort: list[tuple[str, bool]] = field(default_factory=list)
     limit: int = MAX_PAGE_LIMIT
     offset: int = 0
+    #: ``page[limit]`` or ``page[offset]`` was sent (0.8.13 pages some collections only then).
+    paged: bool = False
     includes: list[str] = field(default_factory=list)
     fields: dict[str, FieldSelection] = field(default_factory=dict)
 
@@ -292,18 +294,18 @@ def _parse_sort(
     return sort or list(res.default_sort)
 
 
-def _parse_page(pairs: Sequence[tuple[str, str]]) -> tuple[int, int]:
-    limit, offset = MAX_PAGE_LIMIT, 0
+def _parse_page(pairs: Sequence[tuple[str, str]]) -> tuple[int, int, bool]:
+    limit, offset, paged = MAX_PAGE_LIMIT, 0, False
     for key, value in pairs:
         try:
             number = int(value)
         except ValueError:
             continue
         if key == "page[limit]" and number > 0:
-            limit = min(number, MAX_PAGE_LIMIT)
+            limit, paged = min(number, MAX_PAGE_LIMIT), True
         elif key == "page[offset]" and number >= 0:
-            offset = number
-    return limit, offset
+            offset, paged = number, True  # recorded on 0.8.13: an offset alone implies 50
+    return limit, offset, paged
 
 
 def parse_list_query(
@@ -325,12 +327,13 @@ def parse_list_query(
     else:
         node = _parse_bracket_filters(vocab, pairs)
     includes = _parse_includes(vocab, pairs)
-    limit, offset = _parse_page(pairs)
+    limit, offset, paged = _parse_page(pairs)
     return ListQuery(
         filter=node,
         sort=_parse_sort(vocab, pairs, res),
         limit=limit,
         offset=offset,
+        paged=paged,
         includes=includes,
         fields=_parse_fields(vocab, pairs, includes),
     )
@@ -630,6 +633,8 @@ def apply_list_query(
 
         selected.sort(key=key, reverse=descending)
     total = len(selected)
+    if generation is Generation.LEGACY and not query.paged and res.legacy_unpaged(total):
+        return selected, total  # recorded on 0.8.13: no page parameter, every row
     return selected[query.offset : query.offset + query.limit], total
 
 

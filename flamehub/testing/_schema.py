@@ -263,12 +263,25 @@ class Resource:
     )
     legacy_filters: tuple[str, ...] | None = None
     legacy_sorts: tuple[str, ...] | None = None
+    #: Legacy (recorded on 0.8.13): without ``page[limit]``/``page[offset]`` the answer
+    #: holds every row and ``meta: {total}``; with either, 50 at most and the full meta.
     legacy_meta_total_only: bool = False
+    #: Like ``legacy_meta_total_only``, but only when more rows than this match. Recorded
+    #: for authup beta.26 roles: 55 matching rows came all at once with ``meta: {total}``
+    #: (``paging.json``), one matching row with ``meta: {total, limit, offset}``
+    #: (``auth-12-roles-permissions.json``); this is the one rule that fits both.
+    legacy_unpaged_above: int | None = None
     lookup_by_name: bool = False
     conflict_message: str = _CONFLICT
     conflict_error: str = "AuthupError"
     meta: SchemaMeta = SchemaMeta()
     upsert: bool = False
+
+    def legacy_unpaged(self, total: int) -> bool:
+        """Whether a legacy list without page parameters answers all ``total`` rows."""
+        if self.legacy_unpaged_above is not None:
+            return total > self.legacy_unpaged_above
+        return self.legacy_meta_total_only
 
     @property
     def path(self) -> str:
@@ -534,6 +547,7 @@ ROLES = Resource(
     views={Generation.LEGACY: {"get": View(remove=("builtIn", "clientId"))}},
     lookup_by_name=True,
     upsert=True,
+    legacy_unpaged_above=MAX_PAGE_LIMIT,
     meta=_AUTHUP_META_ALL,
 )
 

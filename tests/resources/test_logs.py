@@ -41,6 +41,7 @@ def test_list_analysis_logs_by_level(rsps: responses.RequestsMock) -> None:
     assert fake.only.query == [
         ("filter[analysisId]", str(ANALYSIS_ID)),
         ("filter[level]", "error"),
+        ("page[limit]", "50"),  # always sent: Hub 0.8.13 answers every row without it
     ]  # no sort: the Hub always answers newest first
     assert line.time == datetime(2026, 11, 28, 15, 50, 1, 123000, tzinfo=timezone.utc)
     assert line.level is LogLevel.ERROR and line.channel is LogChannel.BACKGROUND
@@ -143,7 +144,11 @@ def test_legacy_logs_are_records(rsps: responses.RequestsMock) -> None:
     removal = endpoint(rsps, "DELETE", f"/core/analysis-logs/{record['id']}", record, status=202)
     hub = make_hub(LEGACY_VERSION)
     (line,) = AnalysisLog.objects.using(hub).filter(error=True).order_by("-created_at")
-    assert listing.only.query == [("filter[error]", "true"), ("sort", "-created_at")]
+    assert listing.only.query == [
+        ("filter[error]", "true"),
+        ("sort", "-created_at"),
+        ("page[limit]", "50"),  # always sent: Hub 0.8.13 answers every row without it
+    ]
     assert line.id == uuid.UUID(record["id"]) and line.error_code == "E42"
     assert line.analysis_id == ANALYSIS_ID and line.message is None
     line.delete()

@@ -16,7 +16,7 @@ import responses
 
 from flamehub import QueryError, ServerError
 from flamehub.models import Node
-from flamehub.query import queryset as queryset_module
+from flamehub.query import paging as paging_module
 from flamehub.query.queryset import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from tests.conftest import CURRENT_VERSION, make_hub
 from tests.unit.test_queryset import NODES
@@ -97,7 +97,8 @@ def test_concurrent_pages_keep_row_order_and_page_params(rsps) -> None:
     assert names(rows) == expected(0, 1020)
     assert fake.offsets()[0] == 0  # the first page alone tells meta.total
     assert sorted(fake.offsets()) == list(range(0, 1020, 50))
-    assert {r.get("page[limit]") for r in fake.requests} == {None, "20"}  # 50 is the default
+    # page[limit] is always sent (Hub 0.8.13 answers every row without it)
+    assert {r.get("page[limit]") for r in fake.requests} == {"50", "20"}
     assert 1 < fake.max_in_flight <= DEFAULT_CONCURRENCY
 
 
@@ -132,7 +133,7 @@ def test_slices_and_limits_are_respected(rsps) -> None:
     qs = Node.objects.using(make_hub(CURRENT_VERSION))
     assert names(qs[30:260]) == expected(30, 260)
     pages = sorted((int(r["page[offset]"]), r.get("page[limit]")) for r in fake.requests)
-    assert pages == [(30, None), (80, None), (130, None), (180, None), (230, "30")]
+    assert pages == [(30, "50"), (80, "50"), (130, "50"), (180, "50"), (230, "30")]
     fake.requests.clear()
     assert names(qs.page_size(20)[5:95]) == expected(5, 95)
     pages = sorted((int(r["page[offset]"]), r.get("page[limit]")) for r in fake.requests)
@@ -232,7 +233,7 @@ def test_single_page_results_use_no_pool(rsps, monkeypatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("no thread pool for one page")
 
-    monkeypatch.setattr(queryset_module, "ThreadPoolExecutor", refuse)
+    monkeypatch.setattr(paging_module, "ThreadPoolExecutor", refuse)
     serve(rsps, SlowPagedNodes(40))
     qs = Node.objects.using(make_hub(CURRENT_VERSION))
     assert names(qs) == expected(0, 40)

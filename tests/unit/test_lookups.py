@@ -20,8 +20,9 @@ REALM_ID = "f2e02c50-14fa-4624-95b8-d218998cc015"
 
 def sent_params(rsps: responses.RequestsMock) -> list[tuple[str, str]]:
     assert len(rsps.calls) == 1, [call.request.url for call in rsps.calls]
-    query = urlsplit(rsps.calls[0].request.url).query
-    return [pair for pair in parse_qsl(query) if pair[0] != "sort"]
+    query = parse_qsl(urlsplit(rsps.calls[0].request.url).query)
+    assert ("page[limit]", "50") in query  # always sent: Hub 0.8.13 answers every row without
+    return [pair for pair in query if pair[0] not in ("sort", "page[limit]")]
 
 
 def run(version: str, queryset_of, rsps: responses.RequestsMock) -> list[tuple[str, str]]:
@@ -188,7 +189,14 @@ def test_like_legacy_is_verbatim(rsps) -> None:
 
 @pytest.mark.parametrize(
     ("pattern", "wire"),
-    [("site-%", "site-~"), ("%-a", "~-a"), ("%ite%", "~ite~"), ("site-a", "site-a")],
+    # like is the legacy ~p everywhere: SQL LIKE 'p%' (#11: "my-node" lists several nodes)
+    [
+        ("site-%", "site-~"),
+        ("%-a", "~-a~"),
+        ("%ite%", "~ite~"),
+        ("site-a", "site-a~"),
+        ("%%ite%%", "~ite~"),
+    ],
 )
 def test_like_current_maps_to_explicit_lookups(rsps, pattern, wire) -> None:
     assert run(CURRENT_VERSION, lambda qs: qs.filter(name__like=pattern), rsps) == [
@@ -196,10 +204,19 @@ def test_like_current_maps_to_explicit_lookups(rsps, pattern, wire) -> None:
     ]
 
 
-@pytest.mark.parametrize("pattern", ["a%b", "a_b", "%"])
+@pytest.mark.parametrize("pattern", ["a%b", "a_b", "%", "_%", "%a%b"])
 def test_like_current_refuses_patterns_it_cannot_express(pattern) -> None:
-    with pytest.raises(QueryError, match="like"):
+    with pytest.raises(QueryError, match="like") as caught:
         list(Node.objects.using(make_hub(CURRENT_VERSION)).filter(name__like=pattern))
+    for lookup in ("startswith", "contains", "endswith", "exact"):
+        assert lookup in str(caught.value)
+
+
+@pytest.mark.parametrize("version", ["0.12.3", "0.12.7"])
+def test_like_on_rapiq2_legacy_hubs_is_a_prefix_match_too(rsps, version) -> None:
+    assert run(version, lambda qs: qs.filter(name__like="my-node"), rsps) == [
+        ("filter[name]", "my-node~")
+    ]
 
 
 def test_datetime_values_are_utc_with_milliseconds(rsps) -> None:
@@ -346,3 +363,45 @@ def test_authup_refuses_multi_key_sort(rsps) -> None:
 
 def test_numbers_in_canonical_form_pass(rsps) -> None:
     assert run(CURRENT_VERSION, lambda qs: qs.filter(name="42"), rsps) == [("filter[name]", "42")]
+
+
+# -- the lookup table ----------------------------------------------------------------
+
+
+def test_every_lookup_declares_both_like_syntaxes_and_q_parses_its_name() -> None:
+    from flamehub.query.lookups import LOOKUPS, RAPIQ0, RAPIQ2
+    from flamehub.query.q import Condition
+
+    assert set(LOOKUPS) == {
+        "exact", "in", "isnull", "startswith", "endswith", "contains", "like",
+        "gt", "gte", "lt", "lte",
+    }  # fmt: skip
+    for name, lookup in LOOKUPS.items():
+        assert lookup.name == name
+        assert set(lookup.brackets) == {RAPIQ0, RAPIQ2}, name
+        assert Condition.parse(f"name__{name}", "x").lookup == name
+
+
+def test_a_lookup_is_added_in_one_place(rsps) -> None:
+    """One registered class is enough for Q, both wire forms and the kind check."""
+    from flamehub.query import lookups
+
+    @lookups.register_lookup
+    class NotPrefix(lookups.TextLookup):
+        name = "notprefix"
+        brackets = {lookups.RAPIQ0: ("!~{}", None), lookups.RAPIQ2: ("!{}~", None)}
+        expression = "notStartsWith"
+
+    try:
+        assert run(CURRENT_VERSION, lambda qs: qs.filter(name__notprefix="a"), rsps) == [
+            ("filter[name]", "!a~")
+        ]
+        hub = make_hub(CURRENT_VERSION)
+        list(Node.objects.using(hub).filter(Q(name__notprefix="a") | Q(hidden=True)))
+        assert ("filter", "or(notStartsWith(name,'a'),eq(hidden,'true'))") in parse_qsl(
+            urlsplit(rsps.calls[-1].request.url).query
+        )
+        with pytest.raises(QueryError, match="not a text field: notprefix"):
+            list(Node.objects.using(hub).filter(hidden__notprefix="a"))
+    finally:
+        del lookups.LOOKUPS["notprefix"]
