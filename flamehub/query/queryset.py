@@ -283,7 +283,8 @@ class QuerySet(Generic[M]):
     # -- compiling -------------------------------------------------------------
 
     def _resolve_hub(self) -> Hub:
-        return self._hub if self._hub is not None else default_hub()
+        hub = self._hub if self._hub is not None else default_hub()
+        return hub.for_service(self.meta.service)
 
     def _capabilities(self, hub: Hub) -> Capabilities:
         meta = self.meta
