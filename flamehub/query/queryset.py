@@ -737,7 +737,7 @@ class QuerySet(Generic[M]):
         allowed = {
             field: spec
             for field, spec in meta.scalar_fields.items()
-            if (spec.options.create if creating else spec.options.update)
+            if (spec.on(dialect).create if creating else spec.on(dialect).update)
         }
         body: dict[str, Any] = {}
         for field, value in values.items():
@@ -755,13 +755,13 @@ class QuerySet(Generic[M]):
                     f"{name}.{field} is {other}: the Hub would silently ignore it on {action}; "
                     f"fields it accepts on {action}: {', '.join(sorted(allowed))}"
                 )
-            if not spec.exists_on(dialect.generation):
+            if not spec.exists_on(dialect):
                 raise errors.UnsupportedByHub(
                     f"{name}.{field} does not exist on Hub {dialect.version_string}"
                 )
             body[spec.wire(dialect)] = converter.to_wire(value)
         if creating:
-            required = meta.required_on_create(dialect.generation)
+            required = meta.required_on_create(dialect)
             missing = [key for key in allowed if key in required and values.get(key) is None]
             if missing:
                 raise errors.QueryError(f"{name} needs {', '.join(missing)} to be created")

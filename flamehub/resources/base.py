@@ -60,12 +60,29 @@ class FieldSpec:
     many: bool = False
 
     def wire(self, dialect: Dialect) -> str:
-        """The JSON key of this field on ``dialect``'s generation."""
-        override = self.options.wire.get(dialect.generation)
+        """The JSON key of this field on ``dialect``'s Hub.
+
+        A field that Hub release lacks (outside its ``since``/``until``) has no key
+        there: the returned ``"-name"`` is never a key of a Hub's JSON, so another
+        field's key (``bucket_id`` meaning something else) is never read into it.
+        """
+        if not self.options.versions.unbounded and not self.options.versions.contains(
+            dialect.version
+        ):
+            return "-" + self.name
+        override = self.on(dialect).wire.get(dialect.generation)
         return override or dialect.wire_name(self.name)
 
-    def exists_on(self, generation: Generation) -> bool:
-        return generation in self.options.generations
+    def on(self, dialect: Dialect) -> FieldOptions:
+        """The options on ``dialect``'s Hub release (its :func:`~.fields.variant`, if any)."""
+        return self.options.at(dialect.version) if self.options.variants else self.options
+
+    def exists_on(self, where: Generation | Dialect) -> bool:
+        """Whether a generation (some release of it) or a dialect's release has the field."""
+        versions = self.options.versions
+        if isinstance(where, Generation):
+            return where in self.options.generations and versions.overlaps(where)
+        return where.generation in self.options.generations and versions.contains(where.version)
 
 
 @attrs.frozen
@@ -147,6 +164,9 @@ class ResourceMeta:
             merged.update(getattr(declared, generation.value, {}) or {})
             self._declared[generation] = merged
         self._capabilities: dict[Generation, Capabilities] = {}
+        #: Whether some field is narrowed to Hub releases (then capabilities_at narrows).
+        self._versioned = any(not spec.options.versions.unbounded for spec in self.fields.values())
+        self._capabilities_at: dict[tuple[Generation, tuple[int, ...]], Capabilities] = {}
         self._check_declaration()
 
     def _check_declaration(self) -> None:
@@ -183,9 +203,31 @@ class ResourceMeta:
         self._capabilities[generation] = caps
         return caps
 
+    def capabilities_at(self, dialect: Dialect) -> Capabilities:
+        """The declared vocabulary on ``dialect``'s Hub release: the generation's, without
+        the fields and relations that release lacks (``since``/``until``)."""
+        caps = self.capabilities(dialect.generation)
+        if not self._versioned:
+            return caps
+        key = (dialect.generation, dialect.version)
+        cached = self._capabilities_at.get(key)
+        if cached is None:
+            present = {name for name, spec in self.fields.items() if spec.exists_on(dialect)}
+            cached = attrs.evolve(
+                caps,
+                filters=caps.filters & present,
+                sorts=caps.sorts & present,
+                includes=caps.includes & present,
+                fields=caps.fields & present,
+                optional_fields=caps.optional_fields & present,
+                required_filters=caps.required_filters & present,
+            )
+            self._capabilities_at[key] = cached
+        return cached
+
     def capabilities_for(self, dialect: Dialect, schema: Mapping[str, Any] | None) -> Capabilities:
         """Capabilities on a connected Hub: its ``meta.schema`` when seen, else the declaration."""
-        caps = self.capabilities(dialect.generation)
+        caps = self.capabilities_at(dialect)
         if not schema:
             return caps
         filters = _schema_names(schema, ("filters",), dialect)
@@ -242,20 +284,27 @@ class ResourceMeta:
                 f"{dialect.version_string}"
             )
 
-    def required_on_create(self, generation: Generation) -> frozenset[str]:
-        """Fields a create needs on ``generation`` (``Meta.required``, else ``required=True``).
+    def required_on_create(self, where: Generation | Dialect) -> frozenset[str]:
+        """Fields a create needs on a generation or a dialect's Hub release
+        (``Meta.required``, else ``required=True``; narrowed to the release's fields).
 
         Example::
 
             meta_of(User).required_on_create(Generation.CURRENT)   # {'name', 'email'}
         """
+        generation = where if isinstance(where, Generation) else where.generation
         declared = self._declared[generation].get("required")
         if declared is not None:
-            return frozenset(declared)
+            return frozenset(
+                name
+                for name in declared
+                if name not in self.fields or self.fields[name].exists_on(where)
+            )
         return frozenset(
             name
             for name, spec in self.scalar_fields.items()
-            if spec.options.required and spec.exists_on(generation)
+            if (spec.options if isinstance(where, Generation) else spec.on(where)).required
+            and spec.exists_on(where)
         )
 
     def wire_names(self, dialect: Dialect, names: Iterable[str]) -> list[str]:
