@@ -23,7 +23,7 @@ import attrs
 from .. import errors
 from ..dialects import Dialect, Generation
 from ..query.queryset import Manager, QuerySet, load
-from .auth import ClientPermission, Permission
+from .auth import ClientPermission, Permission, Policy
 from .base import (
     Availability,
     RelatedManagerField,
@@ -43,7 +43,7 @@ from .enums import (
     RegistryCommand,
     RegistryProjectType,
 )
-from .fields import create_only, readonly, relation, update_only, writable
+from .fields import create_only, readonly, relation, update_only, variant, writable
 from .storage import AnalysisBucketFileTransferMixin, AnalysisBucketTransferMixin
 
 if TYPE_CHECKING:
@@ -51,6 +51,10 @@ if TYPE_CHECKING:
 
 _LEGACY = {Generation.LEGACY}
 _CURRENT = {Generation.CURRENT}
+#: First Hub release whose analysis buckets store ``bucket_id`` and whose analysis bucket
+#: files have ``path``, ``bucket_id`` (storage), ``bucket_file_id`` and
+#: ``analysis_bucket_id`` (the Hub's entities at the tags 0.8.21 and 0.8.22).
+BUCKET_FILES_SINCE = (0, 8, 22)
 
 #: Hub 0.8.22 replaced the analysis status model and its commands.
 PROCESS_STATUS_SINCE = (0, 8, 22)
@@ -1203,7 +1207,14 @@ class AnalysisBucket(AnalysisBucketTransferMixin, Resource):
 
     id: UUID | None = readonly()
     type: AnalysisBucketType | None = create_only(required=True)
-    bucket_id: UUID | None = create_only(required=True)
+    #: The storage bucket. Before Hub 0.8.22 the Hub keeps it in ``external_id``, which
+    #: only its own analysis manager sets: read-only there (a create drops it).
+    bucket_id: UUID | None = create_only(
+        required=True,
+        variants=(
+            variant(until=BUCKET_FILES_SINCE, create=False, required=False, legacy="external_id"),
+        ),
+    )
     analysis_id: UUID | None = create_only(required=True)
     realm_id: UUID | None = readonly()
     created_at: datetime | None = readonly()
@@ -1238,14 +1249,18 @@ class AnalysisBucketFile(AnalysisBucketFileTransferMixin, Resource):
     """
 
     id: UUID | None = readonly()
-    path: str | None = writable(generations=_CURRENT)
-    name: str | None = writable(generations=_LEGACY)
+    path: str | None = writable(since=BUCKET_FILES_SINCE)
+    name: str | None = writable(until=BUCKET_FILES_SINCE)
     root: bool | None = writable()
-    #: Legacy Hubs: the storage bucket-file id, given on create.
-    external_id: str | None = create_only(generations=_LEGACY)
-    bucket_id: UUID | None = create_only()
-    bucket_file_id: UUID | None = create_only(generations=_CURRENT)
-    analysis_bucket_id: UUID | None = create_only()
+    #: Hub < 0.8.22: the storage bucket-file id, given on create.
+    external_id: str | None = create_only(until=BUCKET_FILES_SINCE)
+    #: The storage bucket (Hub >= 0.8.22).
+    bucket_id: UUID | None = create_only(since=BUCKET_FILES_SINCE)
+    bucket_file_id: UUID | None = create_only(since=BUCKET_FILES_SINCE)
+    #: Hub < 0.8.22 names the analysis bucket ``bucket_id`` (body, row and filter).
+    analysis_bucket_id: UUID | None = create_only(
+        variants=(variant(until=BUCKET_FILES_SINCE, legacy="bucket_id"),)
+    )
     analysis_id: UUID | None = readonly()
     realm_id: UUID | None = readonly()
     user_id: UUID | None = readonly()
@@ -1254,7 +1269,9 @@ class AnalysisBucketFile(AnalysisBucketFileTransferMixin, Resource):
     created_at: datetime | None = readonly()
     updated_at: datetime | None = readonly()
     analysis: Analysis | None = relation()
-    analysis_bucket: AnalysisBucket | None = relation()
+    analysis_bucket: AnalysisBucket | None = relation(
+        variants=(variant(until=BUCKET_FILES_SINCE, legacy="bucket"),)
+    )
 
     class Meta:
         service = "core"
@@ -1264,11 +1281,11 @@ class AnalysisBucketFile(AnalysisBucketFileTransferMixin, Resource):
         sorts = ("path", "created_at", "updated_at")
         includes = ("analysis", "analysis_bucket")
         ordering = ("created_at",)
+        #: narrowed to the fields of the Hub release (``analysis_bucket_id`` before 0.8.22)
         required = ("path", "bucket_id", "bucket_file_id", "analysis_bucket_id")
         legacy = {
-            "filters": ("name", "root", "analysis_bucket_id", "analysis_id"),
-            "sorts": ("name", "created_at", "updated_at"),
-            "required": ("analysis_bucket_id",),
+            "filters": ("name", "path", "root", "analysis_bucket_id", "analysis_id"),
+            "sorts": ("name", "path", "created_at", "updated_at"),
         }
 
 
@@ -1324,6 +1341,7 @@ class AnalysisPermission(Resource):
     updated_at: datetime | None = readonly()
     analysis: Analysis | None = relation()
     permission: Permission | None = relation()
+    policy: Policy | None = relation()
 
     class Meta:
         service = "core"
@@ -1331,7 +1349,7 @@ class AnalysisPermission(Resource):
         generations = _LEGACY
         filters = ("permission_id", "permission_realm_id", "analysis_id", "analysis_realm_id")
         sorts = ("created_at", "updated_at")
-        includes = ("analysis", "permission")
+        includes = ("analysis", "permission", "policy")
         ordering = ("created_at",)
         updatable = False
 
