@@ -748,8 +748,8 @@ class QuerySet(Generic[M]):
                     f"{', '.join(sorted(allowed))}"
                 )
             if field not in allowed:
-                other = "create-only" if spec.options.create else "read-only"
-                if spec.options.update and creating:
+                other = "create-only" if spec.on(dialect).create else "read-only"
+                if spec.on(dialect).update and creating:
                     other = "update-only"
                 raise errors.QueryError(
                     f"{name}.{field} is {other}: the Hub would silently ignore it on {action}; "
