@@ -638,7 +638,8 @@ class QuerySet(Generic[M]):
 
             master = Realm.objects.get(name="master")
         """
-        if not conditions and set(lookups) == {"id"} and not self._where:
+        by_id = not conditions and set(lookups) == {"id"} and not self._where
+        if by_id and (not self._includes or self.meta.include_by_id(self._resolve_hub().dialect)):
             return self._get_by_id(lookups["id"])
         query = self.filter(*conditions, **lookups) if conditions or lookups else self
         window = query._window(0, 2)

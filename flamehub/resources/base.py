@@ -37,7 +37,7 @@ import attrs
 
 from .. import errors
 from ..dialects import CURRENT_GENERATION_SINCE, Dialect, Generation
-from .fields import ALL_GENERATIONS, FieldOptions, options_of
+from .fields import ALL_GENERATIONS, FieldOptions, VersionRange, options_of
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -128,7 +128,9 @@ class ResourceMeta:
     fields declared ``required=True``) and the :data:`OPERATIONS` switches
     ``creatable``, ``updatable``, ``deletable``, ``gettable`` and ``bulk_delete``.
     Class-level only: ``service``, ``path``, ``plural``, ``generations``,
-    ``ordering``, ``server_ordering`` and ``manager`` (a ``Manager`` subclass).
+    ``ordering``, ``server_ordering``, ``manager`` (a ``Manager`` subclass) and
+    ``include_ignored_by_id`` (a :class:`~.fields.VersionRange` of releases whose
+    single-record GET ignores ``include``).
 
     Example::
 
@@ -151,6 +153,10 @@ class ResourceMeta:
         self.updatable: bool = getattr(declared, "updatable", True)
         self.deletable: bool = getattr(declared, "deletable", True)
         self.gettable: bool = getattr(declared, "gettable", True)
+        #: Hub releases whose ``GET /<path>/<id>`` ignores ``include`` (``Meta``).
+        self.include_ignored_by_id: VersionRange | None = getattr(
+            declared, "include_ignored_by_id", None
+        )
         #: A :class:`~flamehub.query.queryset.Manager` subclass for ``Model.objects``
         #: (``Meta.manager``), for collection-level actions such as ``sync()``.
         self.manager_class: type[Manager[Any]] | None = getattr(declared, "manager", None)
@@ -249,6 +255,17 @@ class ResourceMeta:
             else caps.fields,
             multi_key_sort=caps.multi_key_sort and indexed is not True,
         )
+
+    def include_by_id(self, dialect: Dialect) -> bool:
+        """Whether ``GET /<path>/<id>`` honours ``include`` on ``dialect``'s Hub release;
+        where it does not, ``get(id=...)`` with includes reads through the list.
+
+        Example::
+
+            meta_of(Analysis).include_by_id(Dialect.for_version("0.12.2"))   # False
+        """
+        ignored = self.include_ignored_by_id
+        return ignored is None or not ignored.contains(dialect.version)
 
     def require(self, dialect: Dialect) -> None:
         """Raise :class:`~flamehub.errors.UnsupportedByHub` if the Hub lacks this resource."""

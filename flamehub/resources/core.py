@@ -43,7 +43,15 @@ from .enums import (
     RegistryCommand,
     RegistryProjectType,
 )
-from .fields import create_only, readonly, relation, update_only, variant, writable
+from .fields import (
+    VersionRange,
+    create_only,
+    readonly,
+    relation,
+    update_only,
+    variant,
+    writable,
+)
 from .storage import AnalysisBucketFileTransferMixin, AnalysisBucketTransferMixin
 
 if TYPE_CHECKING:
@@ -55,6 +63,9 @@ _CURRENT = {Generation.CURRENT}
 #: files have ``path``, ``bucket_id`` (storage), ``bucket_file_id`` and
 #: ``analysis_bucket_id`` (the Hub's entities at the tags 0.8.21 and 0.8.22).
 BUCKET_FILES_SINCE = (0, 8, 22)
+#: Releases whose single-record GET of these collections ignores the query (``include``):
+#: the Hub's controllers from 0.8.32 (recorded on 0.12.2 and 0.12.7) to 0.13.0.
+INCLUDE_IGNORED_BY_ID = VersionRange(since=(0, 8, 32), until=(0, 13, 0))
 
 #: Hub 0.8.22 replaced the analysis status model and its commands.
 PROCESS_STATUS_SINCE = (0, 8, 22)
@@ -471,6 +482,7 @@ class MasterImage(Resource):
     class Meta:
         service = "core"
         path = "master-images"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         filters = ("id", "name", "path", "virtual_path", "group_virtual_path")
         sorts = ("path",)
         includes = ()
@@ -524,6 +536,7 @@ class MasterImageGroup(Resource):
     class Meta:
         service = "core"
         path = "master-image-groups"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         filters = ("id", "name", "path", "virtual_path")
         sorts = ()
         includes = ()
@@ -737,6 +750,7 @@ class ProjectNode(Resource):
     class Meta:
         service = "core"
         path = "project-nodes"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         filters = ("approval_status", "project_realm_id", "project_id", "node_realm_id", "node_id")
         sorts = ("created_at", "updated_at")
         includes = ("node", "project")
@@ -892,6 +906,7 @@ class Analysis(Resource):
     class Meta:
         service = "core"
         path = "analyses"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         plural = "analyses"
         filters = (
             "id",
@@ -1123,6 +1138,7 @@ class AnalysisNode(Resource):
     class Meta:
         service = "core"
         path = "analysis-nodes"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         filters = (
             "execution_status",
             "approval_status",
@@ -1228,6 +1244,7 @@ class AnalysisBucket(AnalysisBucketTransferMixin, Resource):
     class Meta:
         service = "core"
         path = "analysis-buckets"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         #: ``bucket_id`` and ``id`` are not filterable: the Hub would ignore them.
         filters = ("analysis_id", "type")
         sorts = ("type", "created_at", "updated_at")
@@ -1276,6 +1293,7 @@ class AnalysisBucketFile(AnalysisBucketFileTransferMixin, Resource):
     class Meta:
         service = "core"
         path = "analysis-bucket-files"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         #: ``id``, ``bucket_id`` and ``bucket_file_id`` are not filterable.
         filters = ("path", "root", "analysis_bucket_id", "analysis_id")
         sorts = ("path", "created_at", "updated_at")
@@ -1312,6 +1330,7 @@ class AnalysisNodeEvent(Resource):
     class Meta:
         service = "core"
         path = "analysis-node-events"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         generations = _CURRENT
         filters = ("analysis_id", "node_id")
         sorts = ("created_at", "updated_at")
@@ -1346,6 +1365,7 @@ class AnalysisPermission(Resource):
     class Meta:
         service = "core"
         path = "analysis-permissions"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         generations = _LEGACY
         filters = ("permission_id", "permission_realm_id", "analysis_id", "analysis_realm_id")
         sorts = ("created_at", "updated_at")
