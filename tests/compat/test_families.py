@@ -29,7 +29,10 @@ RESOURCES = sorted(
 )
 
 #: What the local Hub does not serve although the real Hub does (nothing at present).
-LOCAL_HUB_LACKS: dict[tuple[str, Generation], str] = {}
+LOCAL_HUB_LACKS: dict[tuple[str, Generation], str] = {
+    ("Policy", generation): "no policy rows: authup seeds none and flamehub only reads them"
+    for generation in Generation
+}
 #: Creates that cannot succeed on the local Hub. The ORM declares legacy analysis bucket
 #: files with a read-only external_id, which the local Hub requires on create: not a
 #: facade matter, the ORM cannot create one either.
