@@ -118,6 +118,8 @@ class Hub:
         self._configured_version = hub_version
         #: Dialects of the services that do not follow the core's (see :meth:`dialect_for`).
         self._service_dialects: dict[str, Dialect] = {}
+        #: The views :meth:`for_service` gives out, one per service.
+        self._service_views: dict[str, Hub] = {}
         #: Services whose answers matched the configured version (checked once each).
         self._shape_checked: set[str] = set()
         self._detect_lock = threading.Lock()
@@ -240,7 +242,10 @@ class Hub:
             dialect.generation is self.dialect.generation
         ):
             return self
-        return _ServiceHub(self, dialect)
+        view = self._service_views.get(service)
+        if view is None or view.dialect is not dialect:
+            view = self._service_views[service] = _ServiceHub(self, dialect)
+        return view
 
     def _detect_service_dialect(self, service: str, hub_dialect: Dialect) -> Dialect:
         if service == "auth":

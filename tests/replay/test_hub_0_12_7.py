@@ -120,6 +120,9 @@ def test_role_by_id_update_and_delete(replayer: Replayer, hub: Hub) -> None:
     role_id = uuid.UUID(AUTH[2].record["id"])
     replayer.expect(AUTH[2])
     role = Role.objects.using(hub).get(id=role_id)
+    # the row is bound to the hub as the auth service sees it: the same hub, auth's dialect
+    assert role.hub == hub and role.hub is hub.for_service("auth")
+    assert role.hub.dialect is hub.dialect_for("auth") and role.hub.transport is hub.transport
     assert role.realm_id == uuid.UUID(AUTH[2].record["realmId"]) and role.updated_at is not None
     replayer.expect(AUTH[7])
     role.description = "changed"
