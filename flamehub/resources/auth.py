@@ -24,7 +24,7 @@ from uuid import UUID
 from ..dialects import Generation
 from .base import RelatedManagerField, Resource, resource
 from .enums import ClientAuthMethod, DecisionStrategy, RealmScope, TokenBindingMethod
-from .fields import create_only, readonly, relation, writable
+from .fields import create_only, readonly, relation, variant, writable
 
 if TYPE_CHECKING:
     from .core import Node, Project
@@ -34,6 +34,8 @@ AUTHUP_SINGLE_KEY_SORT = False
 
 _LEGACY = {Generation.LEGACY}
 _CURRENT = {Generation.CURRENT}
+#: First Hub release whose authup (1.0.0-beta.28) requires ``email`` when a user is created.
+USER_EMAIL_REQUIRED_SINCE = (0, 8, 22)
 
 
 @resource
@@ -88,7 +90,10 @@ class User(Resource):
     first_name: str | None = writable()
     last_name: str | None = writable()
     display_name: str | None = writable()
-    email: str | None = writable()
+    #: required on create from authup 1.0.0-beta.28 (shipped from Hub 0.8.22; its source)
+    email: str | None = writable(
+        variants=(variant(since=USER_EMAIL_REQUIRED_SINCE, required=True),)
+    )
     password: str | None = writable(secret=True)
     avatar: str | None = readonly()
     cover: str | None = readonly()

@@ -312,11 +312,18 @@ class ResourceMeta:
         generation = where if isinstance(where, Generation) else where.generation
         declared = self._declared[generation].get("required")
         if declared is not None:
-            return frozenset(
+            names = {
                 name
                 for name in declared
                 if name not in self.fields or self.fields[name].exists_on(where)
-            )
+            }
+            if not isinstance(where, Generation):  # a release may require more (a variant)
+                names.update(
+                    name
+                    for name, spec in self.scalar_fields.items()
+                    if spec.options.variants and spec.on(where).required and spec.exists_on(where)
+                )
+            return frozenset(names)
         return frozenset(
             name
             for name, spec in self.scalar_fields.items()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from flamehub import BadRequest, Hub
+from flamehub import BadRequest, Hub, QueryError
 from flamehub.models import (
     Analysis,
     AnalysisBucket,
@@ -31,6 +31,7 @@ from flamehub.models import (
     Role,
     User,
 )
+from flamehub.resources.base import meta_of
 from tests.conftest import HUB_URL, make_hub
 from tests.replay.harness import Recording, Replayer, default_sort, recorded_names
 
@@ -93,6 +94,14 @@ def test_auth_collections(replayer: Replayer, hub: Hub, model: type, index: int)
     rows = list(model.objects.using(hub)[:5])
     assert [row.id for row in rows] == [uuid.UUID(raw["id"]) for raw in exchange.rows]
     assert all(row.created_at is not None for row in rows)
+
+
+def test_a_user_create_needs_an_email_there(hub: Hub) -> None:
+    # authup beta.52 requires it (recordings README); 0.8.13's beta.26 did not
+    with pytest.raises(QueryError, match="User needs email"):
+        User.objects.using(hub).create(name="no-mail")
+    legacy = make_hub("0.8.13")
+    assert "email" not in meta_of(User).required_on_create(legacy.dialect_for("auth"))
 
 
 # -- core -----------------------------------------------------------------------------------
