@@ -175,8 +175,9 @@ class AnswerShape:
     envelope: bool = False
 
     @classmethod
-    def of(cls, body: Any) -> AnswerShape:
-        """The shape of a decoded answer (a record, or the first row of a collection)."""
+    def of(cls, body: Any, *, collection: bool = False) -> AnswerShape:
+        """The shape of a decoded answer: a record, or the first row of a collection
+        (``collection``: a list was asked for, so only its rows can tell)."""
         if not isinstance(body, dict):
             return cls(None)
         record: Any = body
@@ -184,6 +185,8 @@ class AnswerShape:
         data = body.get("data")
         if isinstance(data, list):
             record = next((row for row in data if isinstance(row, dict)), {})
+        elif collection:
+            return cls(None)  # not a list: malformed, for the caller to report
         elif isinstance(data, dict) and set(body) <= {"data", "meta"}:
             record, envelope = data, True
         camel = tuple(key for key in record if _CAMEL_KEY.match(key))

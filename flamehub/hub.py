@@ -368,16 +368,17 @@ class Hub:
             and not stream
             and not path.lstrip("/").startswith(UNSHAPED_PATHS)
         ):
-            self._check_shape(service, method, url, response)
+            self._check_shape(service, method, path, url, response)
         return response
 
     def _check_shape(
-        self, service: str, method: str, url: str, response: requests.Response
+        self, service: str, method: str, path: str, url: str, response: requests.Response
     ) -> None:
         """Raise :class:`~flamehub.errors.GenerationMismatch` if the answer contradicts
         the configured version (the first telling answer of each service is checked)."""
         try:
-            shape = AnswerShape.of(Transport.json(response))
+            collection = method.upper() == "GET" and "/" not in path.strip("/")
+            shape = AnswerShape.of(Transport.json(response), collection=collection)
         except errors.InvalidResponse:
             return  # not JSON: the caller reports it
         if not shape.conclusive:
