@@ -1035,6 +1035,8 @@ ANALYSIS_BUCKETS = Resource(
     relations=(Relation("analysis", "analyses", "analysisId"),),
     includes=("analysis",),
     unique=(Unique(("bucketId", "analysisId")),),
+    # 0.8.13 answers a create with the analysis embedded (recorded)
+    views={Generation.LEGACY: {"create": View(expand=("analysis",))}},
     legacy_meta_total_only=True,
 )
 
@@ -1075,6 +1077,8 @@ ANALYSIS_BUCKET_FILES = Resource(
     ),
     includes=("analysis", "analysisBucket"),
     unique=(Unique(("analysisId", "path")),),
+    # 0.8.13 answers a create with the analysis bucket embedded as `bucket` (recorded)
+    views={Generation.LEGACY: {"create": View(expand=("analysisBucket",))}},
     legacy_meta_total_only=True,
 )
 
