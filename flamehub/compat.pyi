@@ -17,6 +17,7 @@ from flamehub.resources.auth import (
     ClientPermission,
     ClientRole,
     Permission,
+    Policy,
     Realm,
     Robot,
     Role,
@@ -577,6 +578,107 @@ class AuthClient(_HubServiceClient):
         Example::
 
             auth_client.delete_role(role)
+        """
+    @overload
+    def get_policies(
+        self, *, fields: FieldParams | None = None, meta: Literal[False] = False
+    ) -> list[Policy]:
+        """The first 50 Policy rows (``meta=True``: also their :class:`ResourceListMeta`).
+
+        ORM: ``Policy.objects.all()[:50]``.
+
+        Example::
+
+            auth_client.get_policies()
+        """
+    @overload
+    def get_policies(
+        self, *, fields: FieldParams | None = None, meta: Literal[True]
+    ) -> tuple[list[Policy], ResourceListMeta]:
+        """The first 50 Policy rows (``meta=True``: also their :class:`ResourceListMeta`).
+
+        ORM: ``Policy.objects.all()[:50]``.
+
+        Example::
+
+            auth_client.get_policies()
+        """
+    @overload
+    def get_policies(
+        self, *, fields: FieldParams | None = None, meta: bool
+    ) -> list[Policy] | tuple[list[Policy], ResourceListMeta]:
+        """The first 50 Policy rows (``meta=True``: also their :class:`ResourceListMeta`).
+
+        ORM: ``Policy.objects.all()[:50]``.
+
+        Example::
+
+            auth_client.get_policies()
+        """
+    @overload
+    def find_policies(
+        self,
+        *,
+        filter: Mapping[str, Any] | None = None,
+        page: PageParams | None = None,
+        sort: SortParams | None = None,
+        fields: FieldParams | None = None,
+        meta: Literal[False] = False,
+    ) -> list[Policy]:
+        """Policy rows matching ``filter``, sorted by ``sort``, one ``page``.
+
+        ``filter`` values: a value (exact), a list (any of), ``None`` (is null), ``'~x'`` or
+        ``(FilterOperator.like, 'x')`` (starts with x on every Hub), or ``(FilterOperator.<op>,
+        value)``. A key the Hub would ignore raises :class:`~flamehub.QueryError`.
+
+        ORM: ``Policy.objects.filter(...).order_by(...)[offset:offset + limit]``.
+        """
+    @overload
+    def find_policies(
+        self,
+        *,
+        filter: Mapping[str, Any] | None = None,
+        page: PageParams | None = None,
+        sort: SortParams | None = None,
+        fields: FieldParams | None = None,
+        meta: Literal[True],
+    ) -> tuple[list[Policy], ResourceListMeta]:
+        """Policy rows matching ``filter``, sorted by ``sort``, one ``page``.
+
+        ``filter`` values: a value (exact), a list (any of), ``None`` (is null), ``'~x'`` or
+        ``(FilterOperator.like, 'x')`` (starts with x on every Hub), or ``(FilterOperator.<op>,
+        value)``. A key the Hub would ignore raises :class:`~flamehub.QueryError`.
+
+        ORM: ``Policy.objects.filter(...).order_by(...)[offset:offset + limit]``.
+        """
+    @overload
+    def find_policies(
+        self,
+        *,
+        filter: Mapping[str, Any] | None = None,
+        page: PageParams | None = None,
+        sort: SortParams | None = None,
+        fields: FieldParams | None = None,
+        meta: bool,
+    ) -> list[Policy] | tuple[list[Policy], ResourceListMeta]:
+        """Policy rows matching ``filter``, sorted by ``sort``, one ``page``.
+
+        ``filter`` values: a value (exact), a list (any of), ``None`` (is null), ``'~x'`` or
+        ``(FilterOperator.like, 'x')`` (starts with x on every Hub), or ``(FilterOperator.<op>,
+        value)``. A key the Hub would ignore raises :class:`~flamehub.QueryError`.
+
+        ORM: ``Policy.objects.filter(...).order_by(...)[offset:offset + limit]``.
+        """
+    def get_policy(
+        self, obj_or_id: Policy | UUID | str, *, fields: FieldParams | None = None
+    ) -> Policy | None:
+        """The Policy with this id (or object), or ``None`` if it does not exist.
+
+        ORM: ``Policy.objects.get(id=...)`` (raises ``Policy.DoesNotExist``).
+
+        Example::
+
+            auth_client.get_policy(policy_id)
         """
     @overload
     def get_permissions(
@@ -1278,7 +1380,6 @@ class AuthClient(_HubServiceClient):
         self, *, fields: FieldParams | None = None, meta: Literal[False] = False
     ) -> list[ClientPermission]:
         """The first 50 ClientPermission rows (``meta=True``: also their :class:`ResourceListMeta`).
-        Exists on current Hubs only (elsewhere: :class:`~flamehub.UnsupportedByHub`).
 
         ORM: ``ClientPermission.objects.all()[:50]``.
 
@@ -1291,7 +1392,6 @@ class AuthClient(_HubServiceClient):
         self, *, fields: FieldParams | None = None, meta: Literal[True]
     ) -> tuple[list[ClientPermission], ResourceListMeta]:
         """The first 50 ClientPermission rows (``meta=True``: also their :class:`ResourceListMeta`).
-        Exists on current Hubs only (elsewhere: :class:`~flamehub.UnsupportedByHub`).
 
         ORM: ``ClientPermission.objects.all()[:50]``.
 
@@ -1304,7 +1404,6 @@ class AuthClient(_HubServiceClient):
         self, *, fields: FieldParams | None = None, meta: bool
     ) -> list[ClientPermission] | tuple[list[ClientPermission], ResourceListMeta]:
         """The first 50 ClientPermission rows (``meta=True``: also their :class:`ResourceListMeta`).
-        Exists on current Hubs only (elsewhere: :class:`~flamehub.UnsupportedByHub`).
 
         ORM: ``ClientPermission.objects.all()[:50]``.
 
@@ -1322,8 +1421,7 @@ class AuthClient(_HubServiceClient):
         fields: FieldParams | None = None,
         meta: Literal[False] = False,
     ) -> list[ClientPermission]:
-        """ClientPermission rows matching ``filter``, sorted by ``sort``, one ``page``. Exists on
-        current Hubs only (elsewhere: :class:`~flamehub.UnsupportedByHub`).
+        """ClientPermission rows matching ``filter``, sorted by ``sort``, one ``page``.
 
         ``filter`` values: a value (exact), a list (any of), ``None`` (is null), ``'~x'`` or
         ``(FilterOperator.like, 'x')`` (starts with x on every Hub), or ``(FilterOperator.<op>,
@@ -1341,8 +1439,7 @@ class AuthClient(_HubServiceClient):
         fields: FieldParams | None = None,
         meta: Literal[True],
     ) -> tuple[list[ClientPermission], ResourceListMeta]:
-        """ClientPermission rows matching ``filter``, sorted by ``sort``, one ``page``. Exists on
-        current Hubs only (elsewhere: :class:`~flamehub.UnsupportedByHub`).
+        """ClientPermission rows matching ``filter``, sorted by ``sort``, one ``page``.
 
         ``filter`` values: a value (exact), a list (any of), ``None`` (is null), ``'~x'`` or
         ``(FilterOperator.like, 'x')`` (starts with x on every Hub), or ``(FilterOperator.<op>,
@@ -1360,8 +1457,7 @@ class AuthClient(_HubServiceClient):
         fields: FieldParams | None = None,
         meta: bool,
     ) -> list[ClientPermission] | tuple[list[ClientPermission], ResourceListMeta]:
-        """ClientPermission rows matching ``filter``, sorted by ``sort``, one ``page``. Exists on
-        current Hubs only (elsewhere: :class:`~flamehub.UnsupportedByHub`).
+        """ClientPermission rows matching ``filter``, sorted by ``sort``, one ``page``.
 
         ``filter`` values: a value (exact), a list (any of), ``None`` (is null), ``'~x'`` or
         ``(FilterOperator.like, 'x')`` (starts with x on every Hub), or ``(FilterOperator.<op>,
@@ -1372,8 +1468,7 @@ class AuthClient(_HubServiceClient):
     def get_client_permission(
         self, obj_or_id: ClientPermission | UUID | str, *, fields: FieldParams | None = None
     ) -> ClientPermission | None:
-        """The ClientPermission with this id (or object), or ``None`` if it does not exist. Exists
-        on current Hubs only (elsewhere: :class:`~flamehub.UnsupportedByHub`).
+        """The ClientPermission with this id (or object), or ``None`` if it does not exist.
 
         ORM: ``ClientPermission.objects.get(id=...)`` (raises ``ClientPermission.DoesNotExist``).
 
@@ -1384,8 +1479,7 @@ class AuthClient(_HubServiceClient):
     def create_client_permission(
         self, client_id: Any = None, permission_id: Any = None, **values: Any
     ) -> ClientPermission:
-        """Create a ClientPermission and return it as the Hub stored it. Exists on current Hubs only
-        (elsewhere: :class:`~flamehub.UnsupportedByHub`).
+        """Create a ClientPermission and return it as the Hub stored it.
 
         Positional: client_id, permission_id; any other creatable field as a keyword. ``None`` and
         ``UNSET`` values are left out.
@@ -1404,8 +1498,7 @@ class AuthClient(_HubServiceClient):
         **values: Any,
     ) -> ClientPermission:
         """Change fields of a ClientPermission (an object or an id); ``UNSET`` values are left out,
-        ``None`` sends null. Also takes an ``UpdateClientPermission``. Exists on current Hubs only
-        (elsewhere: :class:`~flamehub.UnsupportedByHub`).
+        ``None`` sends null. Also takes an ``UpdateClientPermission``.
 
         ORM: ``obj.field = value; obj.save()``.
 
@@ -1414,8 +1507,7 @@ class AuthClient(_HubServiceClient):
             auth_client.update_client_permission(client_permission, policy_id=..., other=UNSET)
         """
     def delete_client_permission(self, obj_or_id: ClientPermission | UUID | str) -> None:
-        """Delete a ClientPermission (an object or an id). Exists on current Hubs only (elsewhere:
-        :class:`~flamehub.UnsupportedByHub`).
+        """Delete a ClientPermission (an object or an id).
 
         ORM: ``obj.delete()``.
 
@@ -1428,7 +1520,6 @@ class AuthClient(_HubServiceClient):
         self, *, fields: FieldParams | None = None, meta: Literal[False] = False
     ) -> list[ClientRole]:
         """The first 50 ClientRole rows (``meta=True``: also their :class:`ResourceListMeta`).
-        Exists on current Hubs only (elsewhere: :class:`~flamehub.UnsupportedByHub`).
 
         ORM: ``ClientRole.objects.all()[:50]``.
 
@@ -1441,7 +1532,6 @@ class AuthClient(_HubServiceClient):
         self, *, fields: FieldParams | None = None, meta: Literal[True]
     ) -> tuple[list[ClientRole], ResourceListMeta]:
         """The first 50 ClientRole rows (``meta=True``: also their :class:`ResourceListMeta`).
-        Exists on current Hubs only (elsewhere: :class:`~flamehub.UnsupportedByHub`).
 
         ORM: ``ClientRole.objects.all()[:50]``.
 
@@ -1454,7 +1544,6 @@ class AuthClient(_HubServiceClient):
         self, *, fields: FieldParams | None = None, meta: bool
     ) -> list[ClientRole] | tuple[list[ClientRole], ResourceListMeta]:
         """The first 50 ClientRole rows (``meta=True``: also their :class:`ResourceListMeta`).
-        Exists on current Hubs only (elsewhere: :class:`~flamehub.UnsupportedByHub`).
 
         ORM: ``ClientRole.objects.all()[:50]``.
 
@@ -1472,8 +1561,7 @@ class AuthClient(_HubServiceClient):
         fields: FieldParams | None = None,
         meta: Literal[False] = False,
     ) -> list[ClientRole]:
-        """ClientRole rows matching ``filter``, sorted by ``sort``, one ``page``. Exists on current
-        Hubs only (elsewhere: :class:`~flamehub.UnsupportedByHub`).
+        """ClientRole rows matching ``filter``, sorted by ``sort``, one ``page``.
 
         ``filter`` values: a value (exact), a list (any of), ``None`` (is null), ``'~x'`` or
         ``(FilterOperator.like, 'x')`` (starts with x on every Hub), or ``(FilterOperator.<op>,
@@ -1491,8 +1579,7 @@ class AuthClient(_HubServiceClient):
         fields: FieldParams | None = None,
         meta: Literal[True],
     ) -> tuple[list[ClientRole], ResourceListMeta]:
-        """ClientRole rows matching ``filter``, sorted by ``sort``, one ``page``. Exists on current
-        Hubs only (elsewhere: :class:`~flamehub.UnsupportedByHub`).
+        """ClientRole rows matching ``filter``, sorted by ``sort``, one ``page``.
 
         ``filter`` values: a value (exact), a list (any of), ``None`` (is null), ``'~x'`` or
         ``(FilterOperator.like, 'x')`` (starts with x on every Hub), or ``(FilterOperator.<op>,
@@ -1510,8 +1597,7 @@ class AuthClient(_HubServiceClient):
         fields: FieldParams | None = None,
         meta: bool,
     ) -> list[ClientRole] | tuple[list[ClientRole], ResourceListMeta]:
-        """ClientRole rows matching ``filter``, sorted by ``sort``, one ``page``. Exists on current
-        Hubs only (elsewhere: :class:`~flamehub.UnsupportedByHub`).
+        """ClientRole rows matching ``filter``, sorted by ``sort``, one ``page``.
 
         ``filter`` values: a value (exact), a list (any of), ``None`` (is null), ``'~x'`` or
         ``(FilterOperator.like, 'x')`` (starts with x on every Hub), or ``(FilterOperator.<op>,
@@ -1522,8 +1608,7 @@ class AuthClient(_HubServiceClient):
     def get_client_role(
         self, obj_or_id: ClientRole | UUID | str, *, fields: FieldParams | None = None
     ) -> ClientRole | None:
-        """The ClientRole with this id (or object), or ``None`` if it does not exist. Exists on
-        current Hubs only (elsewhere: :class:`~flamehub.UnsupportedByHub`).
+        """The ClientRole with this id (or object), or ``None`` if it does not exist.
 
         ORM: ``ClientRole.objects.get(id=...)`` (raises ``ClientRole.DoesNotExist``).
 
@@ -1534,8 +1619,7 @@ class AuthClient(_HubServiceClient):
     def create_client_role(
         self, client_id: Any = None, role_id: Any = None, **values: Any
     ) -> ClientRole:
-        """Create a ClientRole and return it as the Hub stored it. Exists on current Hubs only
-        (elsewhere: :class:`~flamehub.UnsupportedByHub`).
+        """Create a ClientRole and return it as the Hub stored it.
 
         Positional: client_id, role_id; any other creatable field as a keyword. ``None`` and
         ``UNSET`` values are left out.
@@ -1547,8 +1631,7 @@ class AuthClient(_HubServiceClient):
             auth_client.create_client_role(client_id=..., role_id=...)
         """
     def delete_client_role(self, obj_or_id: ClientRole | UUID | str) -> None:
-        """Delete a ClientRole (an object or an id). Exists on current Hubs only (elsewhere:
-        :class:`~flamehub.UnsupportedByHub`).
+        """Delete a ClientRole (an object or an id).
 
         ORM: ``obj.delete()``.
 

@@ -26,6 +26,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+import attrs
+
 from .errors import InvalidResponse
 
 __all__ = [
@@ -45,6 +47,28 @@ CURRENT_GENERATION_SINCE = (0, 13, 0)
 RAPIQ2_SINCE = (0, 12, 3)
 #: The page size cap every Hub list endpoint enforces.
 MAX_PAGE_SIZE = 50
+#: First authup release with camelCase JSON, rapiq 2 filters and no robots (its changelog).
+AUTHUP_CAMEL_CASE_SINCE = (1, 0, 0, 54)
+#: First authup release with ``{data, meta}`` record envelopes and ``meta.schema``.
+AUTHUP_ENVELOPE_SINCE = (1, 0, 0, 57)
+#: The authup each Hub release ships: (first Hub release, the authup its lockfile pins),
+#: read from the Hub's release tags (0.8.13 recorded with beta.26).
+SHIPPED_AUTHUP: tuple[tuple[tuple[int, int, int], str], ...] = (
+    ((0, 0, 0), "1.0.0-beta.26"),
+    ((0, 10, 0), "1.0.0-beta.41"),
+    ((0, 10, 1), "1.0.0-beta.42"),
+    ((0, 11, 0), "1.0.0-beta.48"),
+    ((0, 12, 0), "1.0.0-beta.50"),
+    ((0, 12, 1), "1.0.0-beta.51"),
+    ((0, 12, 2), "1.0.0-beta.52"),
+    ((0, 12, 3), "1.0.0-beta.54"),
+    ((0, 12, 4), "1.0.0-beta.56"),
+    ((0, 13, 0), "1.0.0-beta.57"),
+    ((0, 13, 1), "1.0.0-beta.59"),
+    ((0, 14, 0), "1.0.0-beta.62"),
+)
+#: The rank :func:`parse_authup_version` gives a release without a pre-release suffix.
+_FINAL_RELEASE = 10**9
 
 
 class Generation(str, enum.Enum):
@@ -67,7 +91,35 @@ def parse_version(text: str) -> tuple[int, int, int]:
     return major, minor, patch
 
 
+def parse_authup_version(text: str) -> tuple[int, int, int, int]:
+    """``"1.0.0-beta.56"`` -> ``(1, 0, 0, 56)``; a final release ranks after its pre-releases.
+
+    >>> parse_authup_version("1.0.0-beta.56") < parse_authup_version("1.0.0")
+    True
+    """
+    match = re.match(r"^\s*v?(\d+)\.(\d+)\.(\d+)(?:-[A-Za-z]+\.?(\d+))?", str(text))
+    if not match:
+        raise ValueError(f"not an authup version: {text!r} (expected e.g. '1.0.0-beta.56')")
+    major, minor, patch, pre = match.groups()
+    return int(major), int(minor), int(patch), int(pre) if pre else _FINAL_RELEASE
+
+
+def shipped_authup(hub_version: tuple[int, int, int]) -> str:
+    """The authup version a Hub release ships (:data:`SHIPPED_AUTHUP`).
+
+    >>> shipped_authup((0, 12, 7))
+    '1.0.0-beta.56'
+    """
+    found = SHIPPED_AUTHUP[0][1]
+    for since, authup in SHIPPED_AUTHUP:
+        if hub_version >= since:
+            found = authup
+    return found
+
+
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])([A-Z])")
+_CAMEL_KEY = re.compile(r"^[a-z][a-z0-9]*[A-Z]")
+_SNAKE_KEY = re.compile(r"^[a-z][a-z0-9]*_[a-z0-9_]*$")
 
 
 @lru_cache(maxsize=4096)
@@ -87,18 +139,74 @@ def snake_case(name: str) -> str:
     return _CAMEL_BOUNDARY.sub(lambda match: "_" + match.group(1).lower(), name)
 
 
+@attrs.frozen
+class AnswerShape:
+    """What a decoded answer looks like: its key casing and whether a record is enveloped.
+
+    Example::
+
+        AnswerShape.of({"data": {"realmId": "r"}, "meta": {}}).casing     # 'camelCase'
+    """
+
+    #: ``"camelCase"``, ``"snake_case"`` or ``None`` (no multi-word key to tell).
+    casing: str | None
+    #: A few keys of that casing, for messages.
+    keys: tuple[str, ...] = ()
+    #: A single record came as ``{data: {...}, meta}``.
+    envelope: bool = False
+
+    @classmethod
+    def of(cls, body: Any, *, collection: bool = False) -> AnswerShape:
+        """The shape of a decoded answer: a record, or the first row of a collection
+        (``collection``: a list was asked for, so only its rows can tell)."""
+        if not isinstance(body, dict):
+            return cls(None)
+        record: Any = body
+        envelope = False
+        data = body.get("data")
+        if isinstance(data, list):
+            record = next((row for row in data if isinstance(row, dict)), {})
+        elif collection:
+            return cls(None)  # not a list: malformed, for the caller to report
+        elif isinstance(data, dict) and set(body) <= {"data", "meta"}:
+            record, envelope = data, True
+        camel = tuple(key for key in record if _CAMEL_KEY.match(key))
+        snake = tuple(key for key in record if _SNAKE_KEY.match(key))
+        if camel and not snake:
+            return cls("camelCase", camel[:3], envelope)
+        if snake and not camel:
+            return cls("snake_case", snake[:3], envelope)
+        return cls(None, (), envelope)
+
+    @property
+    def conclusive(self) -> bool:
+        """Whether the answer tells a casing or an envelope at all."""
+        return self.casing is not None or self.envelope
+
+    def describe(self) -> str:
+        parts = []
+        if self.casing:
+            parts.append(f"{self.casing} keys ({', '.join(self.keys)})")
+        if self.envelope:
+            parts.append("a {data, meta} record envelope")
+        return " and ".join(parts) or "no telling keys"
+
+
 class Dialect:
-    """The wire rules of one Hub version.
+    """The wire rules of one Hub version (and, for the auth service, of its authup).
 
     Example::
 
         dialect = Dialect.for_version("0.14.0")
         dialect.wire_name("created_at")        # 'createdAt'
+        Dialect.for_service("0.12.7", "auth").camel_case   # True (authup beta.56)
     """
 
-    def __init__(self, version: str | tuple[int, int, int]) -> None:
+    def __init__(self, version: str | tuple[int, int, int], *, authup: str | None = None) -> None:
         self.version = parse_version(version) if isinstance(version, str) else tuple(version)
         self.version_string = ".".join(str(part) for part in self.version)
+        #: The authup version whose rules this dialect follows (auth service only).
+        self.authup_version = authup
         current = self.version >= CURRENT_GENERATION_SINCE
         self.generation = Generation.CURRENT if current else Generation.LEGACY
         #: JSON keys (bodies, responses, query keys) are camelCase.
@@ -114,14 +222,69 @@ class Dialect:
         #: ``~`` patterns treat ``%`` and ``_`` as SQL wildcards (the bracket forms of
         #: each lookup on either like syntax are declared in :mod:`flamehub.query.lookups`).
         self.like_wildcards = not self.rapiq2
+        if authup is not None:
+            # authup changed casing (beta.54) and envelopes (beta.57) apart from the Hub:
+            # Hub 0.12.3 - 0.12.7 ship a camelCase authup next to snake_case core/storage
+            release = parse_authup_version(authup)
+            camel = release >= AUTHUP_CAMEL_CASE_SINCE
+            enveloped = release >= AUTHUP_ENVELOPE_SINCE
+            self.generation = Generation.CURRENT if camel else Generation.LEGACY
+            self.camel_case = camel
+            self.record_envelope = enveloped
+            self.rapiq2 = camel
+            self.expressions = enveloped
+            self.robots = not camel
+            self.like_wildcards = not camel
 
     @classmethod
     def for_version(cls, version: str | tuple[int, int, int]) -> Dialect:
         """The dialect of a Hub version string such as ``"0.8.13"``."""
         return _dialect_cache(parse_version(version) if isinstance(version, str) else version)
 
+    @classmethod
+    def for_service(
+        cls, version: str | tuple[int, ...], service: str, *, authup: str | None = None
+    ) -> Dialect:
+        """The dialect of one service of a Hub: auth follows its authup, the others the Hub.
+
+        ``authup`` is the version ``GET <auth>/`` answered; without it, the authup
+        the Hub release ships (:data:`SHIPPED_AUTHUP`).
+
+        Example::
+
+            Dialect.for_service("0.12.7", "auth").generation     # Generation.CURRENT
+            Dialect.for_service("0.12.7", "core").generation     # Generation.LEGACY
+        """
+        hub_version = parse_version(
+            ".".join(map(str, version)) if isinstance(version, tuple) else version
+        )
+        if service != "auth":
+            return _dialect_cache(hub_version)
+        return _authup_dialect_cache(hub_version, authup or shipped_authup(hub_version))
+
     def __repr__(self) -> str:
-        return f"<Dialect {self.generation.value} (Hub {self.version_string})>"
+        authup = f", authup {self.authup_version}" if self.authup_version else ""
+        return f"<Dialect {self.generation.value} (Hub {self.version_string}{authup})>"
+
+    def contradiction(self, shape: AnswerShape) -> str | None:
+        """What in ``shape`` this dialect would not send, or ``None`` if nothing.
+
+        Example::
+
+            Dialect.for_version("0.8.13").contradiction(AnswerShape("camelCase", ("realmId",)))
+            # 'camelCase keys (realmId)'
+        """
+        wrong_casing = shape.casing is not None and (shape.casing == "camelCase") != self.camel_case
+        wrong_envelope = shape.envelope and not self.record_envelope
+        if not (wrong_casing or wrong_envelope):
+            return None
+        return shape.describe()
+
+    def describe(self) -> str:
+        """A short text of the rules, for messages: ``'legacy: snake_case keys, bare records'``."""
+        casing = "camelCase" if self.camel_case else "snake_case"
+        records = "{data, meta} records" if self.record_envelope else "bare records"
+        return f"{self.generation.value}: {casing} keys, {records}"
 
     # -- names ---------------------------------------------------------------
 
@@ -180,3 +343,8 @@ class Dialect:
 @lru_cache(maxsize=32)
 def _dialect_cache(version: tuple[int, int, int]) -> Dialect:
     return Dialect(version)
+
+
+@lru_cache(maxsize=32)
+def _authup_dialect_cache(version: tuple[int, int, int], authup: str) -> Dialect:
+    return Dialect(version, authup=authup)

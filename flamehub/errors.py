@@ -107,6 +107,19 @@ class ConfigurationError(FlamehubError):
     """flamehub is missing something it needs to reach a Hub (URL, credentials, a default hub)."""
 
 
+class GenerationMismatch(ConfigurationError):
+    """An answer's shape contradicts the configured Hub version (``hub_version=...``).
+
+    Raised on the first telling answer of each service, instead of dropping fields
+    silently; ``method`` and ``url`` name the request.
+    """
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
 class UnsupportedByHub(QueryError):
     """The connected Hub generation does not have this resource, field or action."""
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import typing
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -23,7 +24,7 @@ import requests
 
 from . import errors
 from .auth import ClientAuth, HubAuth, PasswordAuth, RobotAuth, TokenAuth
-from .dialects import Dialect, Generation
+from .dialects import AnswerShape, Dialect, Generation
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, RetryPolicy, Timeout, Transport
 
 __all__ = [
@@ -60,6 +61,10 @@ PUBLIC_STORAGE_URL = "https://storage.privateaim.dev/"
 
 #: The three services and the path prefix the Hub's reverse proxy gives each.
 SERVICES = ("auth", "core", "storage")
+
+#: Paths whose answers are not resource rows (OAuth2/OIDC keys are snake_case on every
+#: Hub): the generation check of :meth:`Hub.send` skips them.
+UNSHAPED_PATHS = ("token", ".well-known", "jwks", "userinfo", "authorize")
 
 #: Environment variables read by :meth:`Hub.from_env`.
 ENV_URL = "FLAMEHUB_URL"
@@ -145,9 +150,17 @@ class Hub:
             auth.bind(
                 base_url=self._urls["auth"] or "",
                 transport=self.transport,
-                dialect=lambda: self.dialect,
+                dialect=lambda: self.dialect_for("auth"),
             )
         self._dialect: Dialect | None = Dialect.for_version(hub_version) if hub_version else None
+        #: The version the user configured (``None``: detected); its answers are checked.
+        self._configured_version = hub_version
+        #: Dialects of the services that do not follow the core's (see :meth:`dialect_for`).
+        self._service_dialects: dict[str, Dialect] = {}
+        #: The views :meth:`for_service` gives out, one per service.
+        self._service_views: dict[str, Hub] = {}
+        #: Services whose answers matched the configured version (checked once each).
+        self._shape_checked: set[str] = set()
         self._detect_lock = threading.Lock()
         #: ``meta.schema`` seen per collection path (current Hubs), used to check query keys.
         self.schemas: dict[tuple[str, str], Mapping[str, Any]] = {}
@@ -239,6 +252,75 @@ class Hub:
                 if self._dialect is None:
                     self._dialect = Dialect.for_version(self._detect_version())
         return self._dialect
+
+    def dialect_for(self, service: str) -> Dialect:
+        """The wire dialect of one service: each service speaks its own.
+
+        Core decides :attr:`dialect`. The auth service follows its authup
+        (``GET <auth>/``; with ``hub_version`` given, the authup that Hub release
+        ships), so Hub 0.12.7's camelCase authup is read as such next to its
+        snake_case core. Storage follows its own version when it was given its own
+        URL apart from core's.
+
+        Example::
+
+            hub = Hub("http://localhost:3000", hub_version="0.12.7")
+            hub.dialect_for("auth").camel_case, hub.dialect_for("core").camel_case
+            # (True, False)
+        """
+        hub_dialect = self.dialect
+        if service not in ("auth", "storage"):
+            return hub_dialect
+        found = self._service_dialects.get(service)
+        if found is None:
+            with self._detect_lock:
+                found = self._service_dialects.get(service)
+                if found is None:
+                    found = self._detect_service_dialect(service, hub_dialect)
+                    self._service_dialects[service] = found
+        return found
+
+    def for_service(self, service: str) -> Hub:
+        """This hub as one service sees it: itself, unless that service speaks another dialect.
+
+        The QuerySets of a service's resources run through it, so that every rule
+        they read from ``hub.dialect`` is that service's.
+
+        Example::
+
+            Hub("http://localhost:3000", hub_version="0.12.7").for_service("auth").dialect
+            # <Dialect current (Hub 0.12.7, authup 1.0.0-beta.56)>
+        """
+        dialect = self.dialect_for(service)
+        if dialect.camel_case == self.dialect.camel_case and (
+            dialect.generation is self.dialect.generation
+        ):
+            return self
+        view = self._service_views.get(service)
+        if view is None or view.dialect is not dialect:
+            view = self._service_views[service] = _ServiceHub(self, dialect)
+        return view
+
+    def _detect_service_dialect(self, service: str, hub_dialect: Dialect) -> Dialect:
+        if service == "auth":
+            authup = None
+            if self._configured_version is None and self._urls.get("auth"):
+                authup = self._optional_version_at(self.service_url("auth"))
+            return Dialect.for_service(hub_dialect.version, "auth", authup=authup)
+        storage, core = self._urls.get("storage"), self._urls.get("core")
+        if self._configured_version is not None or not storage or not core:
+            return hub_dialect
+        if sibling_service_url(core, "storage") == storage:
+            return hub_dialect  # one Hub behind one proxy: one release
+        version = self._optional_version_at(storage)
+        return Dialect.for_version(version) if version else hub_dialect
+
+    def _optional_version_at(self, url: str) -> str | None:
+        try:
+            return self._version_at(url)
+        except errors.FlamehubError as error:
+            logger.debug("no version from %s: %s", url, error)
+            return None
 
     @property
     def version(self) -> str:
@@ -334,7 +416,42 @@ class Hub:
                 Transport.raise_for_status(response)
             finally:
                 response.close()
+        if (
+            self._configured_version is not None
+            and service not in self._shape_checked
+            and not stream
+            and not path.lstrip("/").startswith(UNSHAPED_PATHS)
+        ):
+            self._check_shape(service, method, path, url, response)
         return response
+
+    def _check_shape(
+        self, service: str, method: str, path: str, url: str, response: requests.Response
+    ) -> None:
+        """Raise :class:`~flamehub.errors.GenerationMismatch` if the answer contradicts
+        the configured version (the first telling answer of each service is checked)."""
+        try:
+            collection = method.upper() == "GET" and "/" not in path.strip("/")
+            shape = AnswerShape.of(Transport.json(response), collection=collection)
+        except errors.InvalidResponse:
+            return  # not JSON: the caller reports it
+        if not shape.conclusive:
+            return
+        dialect = self.dialect_for(service)
+        seen = dialect.contradiction(shape)
+        if seen is None:
+            self._shape_checked.add(service)
+            return
+        done = "" if method.upper() == "GET" else f" (the Hub did carry out this {method})"
+        raise errors.GenerationMismatch(
+            f"Hub configured as version {self._configured_version} ({service}: "
+            f"{dialect.describe()}), but {method} {url} answered with {seen}{done}: the Hub "
+            "speaks another API generation, and fields would be silently dropped or read as "
+            "None. Drop hub_version (--hub-version, FLAMEHUB_HUB_VERSION) to let flamehub "
+            "detect the version, or set the Hub's real version.",
+            method=method,
+            url=url,
+        )
 
     def request(
         self,
@@ -371,6 +488,44 @@ class Hub:
             f"<Hub core={self._urls['core']!r} auth={self._urls['auth']!r} "
             f"storage={self._urls['storage']!r} version={version} auth={self.auth!r}>"
         )
+
+
+class _ServiceHub(Hub):
+    """A :class:`Hub` seen by one service whose dialect differs from the core's.
+
+    Everything but :attr:`dialect` is the hub's own (sessions, URLs, auth, schemas).
+    """
+
+    def __init__(self, hub: Hub, dialect: Dialect) -> None:  # no Hub.__init__: a view
+        self.__dict__["_root"] = hub
+        self.__dict__["_view_dialect"] = dialect
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.__dict__["_root"], name)
+
+    @property
+    def dialect(self) -> Dialect:
+        return typing.cast(Dialect, self.__dict__["_view_dialect"])
+
+    def dialect_for(self, service: str) -> Dialect:
+        return typing.cast(Hub, self.__dict__["_root"]).dialect_for(service)
+
+    def for_service(self, service: str) -> Hub:
+        return typing.cast(Hub, self.__dict__["_root"]).for_service(service)
+
+    def __eq__(self, other: object) -> bool:
+        root = self.__dict__["_root"]
+        return (
+            other is self
+            or other is root
+            or (isinstance(other, _ServiceHub) and other.__dict__["_root"] is root)
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.__dict__["_root"])
+
+    def __repr__(self) -> str:
+        return repr(self.__dict__["_root"])
 
 
 def auth_from_env(env: Mapping[str, str]) -> HubAuth | None:

@@ -299,7 +299,7 @@ class QuerySet(Generic[M]):
     # -- the hub -----------------------------------------------------------------------
 
     def _resolve_hub(self) -> Hub:
-        return resolve_hub(self._hub)
+        return resolve_hub(self._hub).for_service(self.meta.service)
 
     def _dialect(self, hub: Hub) -> Dialect:
         return dialect_of(hub, self.model)
@@ -453,7 +453,8 @@ class QuerySet(Generic[M]):
 
             master = Realm.objects.get(name="master")
         """
-        if not conditions and set(lookups) == {"id"} and not self._where:
+        by_id = not conditions and set(lookups) == {"id"} and not self._where
+        if by_id and (not self._includes or self.meta.include_by_id(self._resolve_hub().dialect)):
             return self._get_by_id(lookups["id"])
         query = self.filter(*conditions, **lookups) if conditions or lookups else self
         window = query._window(0, 2)
@@ -578,7 +579,7 @@ class Manager(Generic[M]):
         return meta_of(self.model)
 
     def _resolve_hub(self) -> Hub:
-        return resolve_hub(self._hub)
+        return self.get_queryset()._resolve_hub()
 
     def __repr__(self) -> str:
         return f"<Manager of {self.model.__name__}>"

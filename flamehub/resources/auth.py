@@ -24,7 +24,7 @@ from uuid import UUID
 from ..dialects import Generation
 from .base import RelatedManagerField, Resource, resource
 from .enums import ClientAuthMethod, DecisionStrategy, RealmScope, TokenBindingMethod
-from .fields import create_only, readonly, relation, writable
+from .fields import create_only, readonly, relation, variant, writable
 
 if TYPE_CHECKING:
     from .core import Node, Project
@@ -49,6 +49,8 @@ AUTHUP_SINGLE_KEY_SORT = False
 
 _LEGACY = {Generation.LEGACY}
 _CURRENT = {Generation.CURRENT}
+#: First Hub release whose authup (1.0.0-beta.28) requires ``email`` when a user is created.
+USER_EMAIL_REQUIRED_SINCE = (0, 8, 22)
 
 
 @resource
@@ -103,7 +105,10 @@ class User(Resource):
     first_name: str | None = writable()
     last_name: str | None = writable()
     display_name: str | None = writable()
-    email: str | None = writable()
+    #: required on create from authup 1.0.0-beta.28 (shipped from Hub 0.8.22; its source)
+    email: str | None = writable(
+        variants=(variant(since=USER_EMAIL_REQUIRED_SINCE, required=True),)
+    )
     password: str | None = writable(secret=True)
     avatar: str | None = readonly()
     cover: str | None = readonly()
@@ -207,6 +212,44 @@ class Role(Resource):
 
 
 @resource
+class Policy(Resource):
+    """An authup policy: the condition a permission (or a client's access) is bound to.
+
+    Read here; its type-specific attributes are managed in authup's UI. Included by
+    ``Permission`` (legacy), ``AnalysisPermission`` and ``Client`` (``access_policy``).
+
+    Example::
+
+        Permission.objects.include("policy").get(name="node_create").policy
+    """
+
+    id: UUID | None = readonly()
+    built_in: bool | None = readonly()
+    type: str | None = readonly()
+    name: str | None = readonly()
+    display_name: str | None = readonly()
+    description: str | None = readonly()
+    invert: bool | None = readonly()
+    parent_id: UUID | None = readonly()
+    realm_id: UUID | None = readonly()
+    created_at: datetime | None = readonly()
+    updated_at: datetime | None = readonly()
+
+    class Meta:
+        service = "auth"
+        path = "policies"
+        plural = "policies"
+        #: authup beta.26's read handler (its source at the tag); assumed on later authups
+        filters = ("id", "name", "type", "parent_id", "realm_id")
+        sorts = ("id", "created_at", "updated_at")
+        ordering = ("created_at",)
+        multi_key_sort = AUTHUP_SINGLE_KEY_SORT
+        creatable = False
+        updatable = False
+        deletable = False
+
+
+@resource
 class Permission(Resource):
     """A permission name (``node_create`` ...). Current authup has no ``policy_id`` on it.
 
@@ -227,6 +270,7 @@ class Permission(Resource):
     realm_id: UUID | None = create_only()
     created_at: datetime | None = readonly()
     updated_at: datetime | None = readonly()
+    policy: Policy | None = relation(generations=_LEGACY)
 
     roles: ClassVar[RelatedManagerField[RolePermission]] = RelatedManagerField(
         "RolePermission", "permission_id"
@@ -241,7 +285,7 @@ class Permission(Resource):
         includes = ()
         ordering = ("created_at",)
         multi_key_sort = AUTHUP_SINGLE_KEY_SORT
-        legacy = {"filters": ("id", "display_name", "name", "built_in")}
+        legacy = {"filters": ("id", "display_name", "name", "built_in"), "includes": ("policy",)}
 
 
 @resource
@@ -319,12 +363,8 @@ class UserPermission(Resource):
         includes = ("user", "permission")
         ordering = ("created_at",)
         multi_key_sort = AUTHUP_SINGLE_KEY_SORT
-        legacy = {
-            "filters": ("user_id", "permission_id"),
-            "sorts": (),
-            "includes": (),
-            "updatable": False,
-        }
+        #: measured on 0.8.13 (hub-0.8.13/allowlists.md): these sorts and includes hold
+        legacy = {"filters": ("user_id", "permission_id"), "updatable": False}
 
 
 @resource
@@ -396,6 +436,7 @@ class Client(Resource):
     created_at: datetime | None = readonly()
     updated_at: datetime | None = readonly()
     realm: Realm | None = relation()
+    access_policy: Policy | None = relation(generations=_CURRENT)
 
     permissions: ClassVar[RelatedManagerField[ClientPermission]] = RelatedManagerField(
         "ClientPermission", "client_id"
@@ -409,7 +450,7 @@ class Client(Resource):
         path = "clients"
         filters = ("id", "name", "display_name", "realm_id", "active", "built_in")
         sorts = ("id", "created_at", "updated_at")
-        includes = ("realm",)
+        includes = ("realm", "access_policy")
         fields = (
             "id",
             "active",
@@ -453,12 +494,13 @@ class Client(Resource):
                 "created_at",
                 "updated_at",
             ),
+            "includes": ("realm",),
         }
 
 
 @resource
 class ClientPermission(Resource):
-    """A permission granted to an OAuth2 client (authup >= beta.5x; current Hubs).
+    """A permission granted to an OAuth2 client (every authup; legacy ones too).
 
     Example::
 
@@ -471,7 +513,7 @@ class ClientPermission(Resource):
     permission_id: UUID | None = create_only(required=True)
     permission_realm_id: UUID | None = readonly()
     policy_id: UUID | None = writable()
-    realm_scope: RealmScope | None = readonly()
+    realm_scope: RealmScope | None = readonly(generations=_CURRENT)
     created_at: datetime | None = readonly()
     updated_at: datetime | None = readonly()
     client: Client | None = relation()
@@ -480,7 +522,6 @@ class ClientPermission(Resource):
     class Meta:
         service = "auth"
         path = "client-permissions"
-        generations = _CURRENT
         filters = (
             "client_id",
             "permission_id",
@@ -493,11 +534,13 @@ class ClientPermission(Resource):
         includes = ("client", "permission")
         ordering = ("created_at",)
         multi_key_sort = AUTHUP_SINGLE_KEY_SORT
+        #: authup beta.26 (Hub 0.8.13) serves them too (its source at the tag settles the keys)
+        legacy = {"filters": ("client_id", "permission_id")}
 
 
 @resource
 class ClientRole(Resource):
-    """A role given to an OAuth2 client (current Hubs; no update).
+    """A role given to an OAuth2 client (every authup; no update).
 
     Example::
 
@@ -517,13 +560,14 @@ class ClientRole(Resource):
     class Meta:
         service = "auth"
         path = "client-roles"
-        generations = _CURRENT
         filters = ("client_id", "role_id", "id", "client_realm_id", "role_realm_id")
         sorts = ("id", "created_at", "updated_at")
         includes = ("client", "role")
         ordering = ("created_at",)
         multi_key_sort = AUTHUP_SINGLE_KEY_SORT
         updatable = False
+        #: authup beta.26 (Hub 0.8.13) serves them too (its source at the tag settles the keys)
+        legacy = {"filters": ("client_id", "role_id")}
 
 
 @resource

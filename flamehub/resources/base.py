@@ -40,7 +40,7 @@ import attrs
 from .. import errors
 from ..dialects import CURRENT_GENERATION_SINCE, Dialect, Generation
 from ..hub import resolve_hub
-from .fields import ALL_GENERATIONS, FieldOptions, options_of
+from .fields import ALL_GENERATIONS, FieldOptions, VersionRange, options_of
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -195,12 +195,29 @@ class FieldSpec:
     many: bool = False
 
     def wire(self, dialect: Dialect) -> str:
-        """The JSON key of this field on ``dialect``'s generation."""
-        override = self.options.wire.get(dialect.generation)
+        """The JSON key of this field on ``dialect``'s Hub.
+
+        A field that Hub release lacks (outside its ``since``/``until``) has no key
+        there: the returned ``"-name"`` is never a key of a Hub's JSON, so another
+        field's key (``bucket_id`` meaning something else) is never read into it.
+        """
+        if not self.options.versions.unbounded and not self.options.versions.contains(
+            dialect.version
+        ):
+            return "-" + self.name
+        override = self.on(dialect).wire.get(dialect.generation)
         return override or dialect.wire_name(self.name)
 
-    def exists_on(self, generation: Generation) -> bool:
-        return generation in self.options.generations
+    def on(self, dialect: Dialect) -> FieldOptions:
+        """The options on ``dialect``'s Hub release (its :func:`~.fields.variant`, if any)."""
+        return self.options.at(dialect.version) if self.options.variants else self.options
+
+    def exists_on(self, where: Generation | Dialect) -> bool:
+        """Whether a generation (some release of it) or a dialect's release has the field."""
+        versions = self.options.versions
+        if isinstance(where, Generation):
+            return where in self.options.generations and versions.overlaps(where)
+        return where.generation in self.options.generations and versions.contains(where.version)
 
 
 @attrs.frozen
@@ -246,7 +263,9 @@ class ResourceMeta:
     fields declared ``required=True``) and the :data:`OPERATIONS` switches
     ``creatable``, ``updatable``, ``deletable``, ``gettable`` and ``bulk_delete``.
     Class-level only: ``service``, ``path``, ``plural``, ``generations``,
-    ``ordering``, ``server_ordering`` and ``manager`` (a ``Manager`` subclass).
+    ``ordering``, ``server_ordering``, ``manager`` (a ``Manager`` subclass) and
+    ``include_ignored_by_id`` (a :class:`~.fields.VersionRange` of releases whose
+    single-record GET ignores ``include``).
 
     Example::
 
@@ -265,6 +284,10 @@ class ResourceMeta:
         self.ordering: tuple[str, ...] = tuple(getattr(declared, "ordering", ("created_at",)))
         self.server_ordering: tuple[str, ...] = tuple(getattr(declared, "server_ordering", ()))
         self.generations = frozenset(getattr(declared, "generations", ALL_GENERATIONS))
+        #: Hub releases whose ``GET /<path>/<id>`` ignores ``include`` (``Meta``).
+        self.include_ignored_by_id: VersionRange | None = getattr(
+            declared, "include_ignored_by_id", None
+        )
         #: A :class:`~flamehub.query.queryset.Manager` subclass for ``Model.objects``
         #: (``Meta.manager``), for collection-level actions such as ``sync()``.
         self.manager_class: type[Manager[Any]] | None = getattr(declared, "manager", None)
@@ -278,6 +301,9 @@ class ResourceMeta:
             merged.update(getattr(declared, generation.value, {}) or {})
             self._declared[generation] = merged
         self._capabilities: dict[Generation, Capabilities] = {}
+        #: Whether some field is narrowed to Hub releases (then capabilities_at narrows).
+        self._versioned = any(not spec.options.versions.unbounded for spec in self.fields.values())
+        self._capabilities_at: dict[tuple[Generation, tuple[int, ...]], Capabilities] = {}
         self._check_declaration()
 
     def _check_declaration(self) -> None:
@@ -314,9 +340,31 @@ class ResourceMeta:
         self._capabilities[generation] = caps
         return caps
 
+    def capabilities_at(self, dialect: Dialect) -> Capabilities:
+        """The declared vocabulary on ``dialect``'s Hub release: the generation's, without
+        the fields and relations that release lacks (``since``/``until``)."""
+        caps = self.capabilities(dialect.generation)
+        if not self._versioned:
+            return caps
+        key = (dialect.generation, dialect.version)
+        cached = self._capabilities_at.get(key)
+        if cached is None:
+            present = {name for name, spec in self.fields.items() if spec.exists_on(dialect)}
+            cached = attrs.evolve(
+                caps,
+                filters=caps.filters & present,
+                sorts=caps.sorts & present,
+                includes=caps.includes & present,
+                fields=caps.fields & present,
+                optional_fields=caps.optional_fields & present,
+                required_filters=caps.required_filters & present,
+            )
+            self._capabilities_at[key] = cached
+        return cached
+
     def capabilities_for(self, dialect: Dialect, schema: Mapping[str, Any] | None) -> Capabilities:
         """Capabilities on a connected Hub: its ``meta.schema`` when seen, else the declaration."""
-        caps = self.capabilities(dialect.generation)
+        caps = self.capabilities_at(dialect)
         if not schema:
             return caps
         filters = _schema_names(schema, ("filters",), dialect)
@@ -338,6 +386,17 @@ class ResourceMeta:
             else caps.fields,
             multi_key_sort=caps.multi_key_sort and indexed is not True,
         )
+
+    def include_by_id(self, dialect: Dialect) -> bool:
+        """Whether ``GET /<path>/<id>`` honours ``include`` on ``dialect``'s Hub release;
+        where it does not, ``get(id=...)`` with includes reads through the list.
+
+        Example::
+
+            meta_of(Analysis).include_by_id(Dialect.for_version("0.12.2"))   # False
+        """
+        ignored = self.include_ignored_by_id
+        return ignored is None or not ignored.contains(dialect.version)
 
     def require(self, dialect: Dialect) -> None:
         """Raise :class:`~flamehub.errors.UnsupportedByHub` if the Hub lacks this resource."""
@@ -391,20 +450,34 @@ class ResourceMeta:
                 f"{dialect.version_string}"
             )
 
-    def required_on_create(self, generation: Generation) -> frozenset[str]:
-        """Fields a create needs on ``generation`` (``Meta.required``, else ``required=True``).
+    def required_on_create(self, where: Generation | Dialect) -> frozenset[str]:
+        """Fields a create needs on a generation or a dialect's Hub release
+        (``Meta.required``, else ``required=True``; narrowed to the release's fields).
 
         Example::
 
             meta_of(User).required_on_create(Generation.CURRENT)   # {'name', 'email'}
         """
+        generation = where if isinstance(where, Generation) else where.generation
         declared = self._declared[generation].get("required")
         if declared is not None:
-            return frozenset(declared)
+            names = {
+                name
+                for name in declared
+                if name not in self.fields or self.fields[name].exists_on(where)
+            }
+            if not isinstance(where, Generation):  # a release may require more (a variant)
+                names.update(
+                    name
+                    for name, spec in self.scalar_fields.items()
+                    if spec.options.variants and spec.on(where).required and spec.exists_on(where)
+                )
+            return frozenset(names)
         return frozenset(
             name
             for name, spec in self.scalar_fields.items()
-            if spec.options.required and spec.exists_on(generation)
+            if (spec.options if isinstance(where, Generation) else spec.on(where)).required
+            and spec.exists_on(where)
         )
 
     def wire_names(self, dialect: Dialect, names: Iterable[str]) -> list[str]:
@@ -853,7 +926,7 @@ def wire_body(
     allowed = {
         field: spec
         for field, spec in meta.scalar_fields.items()
-        if (spec.options.create if creating else spec.options.update)
+        if (spec.on(dialect).create if creating else spec.on(dialect).update)
     }
     body: dict[str, Any] = {}
     for field, value in values.items():
@@ -864,20 +937,20 @@ def wire_body(
                 f"{', '.join(sorted(allowed))}"
             )
         if field not in allowed:
-            other = "create-only" if spec.options.create else "read-only"
-            if spec.options.update and creating:
+            other = "create-only" if spec.on(dialect).create else "read-only"
+            if spec.on(dialect).update and creating:
                 other = "update-only"
             raise errors.QueryError(
                 f"{name}.{field} is {other}: the Hub would silently ignore it on {action}; "
                 f"fields it accepts on {action}: {', '.join(sorted(allowed))}"
             )
-        if not spec.exists_on(dialect.generation):
+        if not spec.exists_on(dialect):
             raise errors.UnsupportedByHub(
                 f"{name}.{field} does not exist on Hub {dialect.version_string}"
             )
         body[spec.wire(dialect)] = converter.to_wire(value)
     if creating:
-        required = meta.required_on_create(dialect.generation)
+        required = meta.required_on_create(dialect)
         missing = [key for key in allowed if key in required and values.get(key) is None]
         if missing:
             raise errors.QueryError(f"{name} needs {', '.join(missing)} to be created")

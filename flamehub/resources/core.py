@@ -25,7 +25,7 @@ from .. import errors
 from ..dialects import Dialect, Generation
 from ..hub import resolve_hub
 from ..query.queryset import Manager, QuerySet, load
-from .auth import ClientPermission, Permission
+from .auth import ClientPermission, Permission, Policy
 from .base import (
     Availability,
     RelatedManagerField,
@@ -47,7 +47,15 @@ from .enums import (
     RegistryCommand,
     RegistryProjectType,
 )
-from .fields import create_only, readonly, relation, update_only, writable
+from .fields import (
+    VersionRange,
+    create_only,
+    readonly,
+    relation,
+    update_only,
+    variant,
+    writable,
+)
 from .storage import AnalysisBucketFileTransferMixin, AnalysisBucketTransferMixin
 
 if TYPE_CHECKING:
@@ -83,6 +91,13 @@ __all__ = [
 
 _LEGACY = {Generation.LEGACY}
 _CURRENT = {Generation.CURRENT}
+#: First Hub release whose analysis buckets store ``bucket_id`` and whose analysis bucket
+#: files have ``path``, ``bucket_id`` (storage), ``bucket_file_id`` and
+#: ``analysis_bucket_id`` (the Hub's entities at the tags 0.8.21 and 0.8.22).
+BUCKET_FILES_SINCE = (0, 8, 22)
+#: Releases whose single-record GET of these collections ignores the query (``include``):
+#: the Hub's controllers from 0.8.32 (recorded on 0.12.2 and 0.12.7) to 0.13.0.
+INCLUDE_IGNORED_BY_ID = VersionRange(since=(0, 8, 32), until=(0, 13, 0))
 
 #: Hub 0.8.22 replaced the analysis status model and its commands.
 PROCESS_STATUS_SINCE = (0, 8, 22)
@@ -482,6 +497,7 @@ class MasterImage(Resource):
     class Meta:
         service = "core"
         path = "master-images"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         filters = ("id", "name", "path", "virtual_path", "group_virtual_path")
         sorts = ("path",)
         includes = ()
@@ -532,6 +548,7 @@ class MasterImageGroup(Resource):
     class Meta:
         service = "core"
         path = "master-image-groups"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         filters = ("id", "name", "path", "virtual_path")
         sorts = ()
         includes = ()
@@ -758,6 +775,7 @@ class ProjectNode(Resource):
     class Meta:
         service = "core"
         path = "project-nodes"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         filters = ("approval_status", "project_realm_id", "project_id", "node_realm_id", "node_id")
         sorts = ("created_at", "updated_at")
         includes = ("node", "project")
@@ -913,6 +931,7 @@ class Analysis(Resource):
     class Meta:
         service = "core"
         path = "analyses"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         plural = "analyses"
         filters = (
             "id",
@@ -1211,6 +1230,7 @@ class AnalysisNode(Resource):
     class Meta:
         service = "core"
         path = "analysis-nodes"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         filters = (
             "execution_status",
             "approval_status",
@@ -1295,7 +1315,14 @@ class AnalysisBucket(AnalysisBucketTransferMixin, Resource):
 
     id: UUID | None = readonly()
     type: AnalysisBucketType | None = create_only(required=True)
-    bucket_id: UUID | None = create_only(required=True)
+    #: The storage bucket. Before Hub 0.8.22 the Hub keeps it in ``external_id``, which
+    #: only its own analysis manager sets: read-only there (a create drops it).
+    bucket_id: UUID | None = create_only(
+        required=True,
+        variants=(
+            variant(until=BUCKET_FILES_SINCE, create=False, required=False, legacy="external_id"),
+        ),
+    )
     analysis_id: UUID | None = create_only(required=True)
     realm_id: UUID | None = readonly()
     created_at: datetime | None = readonly()
@@ -1309,6 +1336,7 @@ class AnalysisBucket(AnalysisBucketTransferMixin, Resource):
     class Meta:
         service = "core"
         path = "analysis-buckets"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         #: ``bucket_id`` and ``id`` are not filterable: the Hub would ignore them.
         filters = ("analysis_id", "type")
         sorts = ("type", "created_at", "updated_at")
@@ -1330,14 +1358,18 @@ class AnalysisBucketFile(AnalysisBucketFileTransferMixin, Resource):
     """
 
     id: UUID | None = readonly()
-    path: str | None = writable(generations=_CURRENT)
-    name: str | None = writable(generations=_LEGACY)
+    path: str | None = writable(since=BUCKET_FILES_SINCE)
+    name: str | None = writable(until=BUCKET_FILES_SINCE)
     root: bool | None = writable()
-    #: Legacy Hubs: the storage bucket-file id, given on create.
-    external_id: str | None = create_only(generations=_LEGACY)
-    bucket_id: UUID | None = create_only()
-    bucket_file_id: UUID | None = create_only(generations=_CURRENT)
-    analysis_bucket_id: UUID | None = create_only()
+    #: Hub < 0.8.22: the storage bucket-file id, given on create.
+    external_id: str | None = create_only(until=BUCKET_FILES_SINCE)
+    #: The storage bucket (Hub >= 0.8.22).
+    bucket_id: UUID | None = create_only(since=BUCKET_FILES_SINCE)
+    bucket_file_id: UUID | None = create_only(since=BUCKET_FILES_SINCE)
+    #: Hub < 0.8.22 names the analysis bucket ``bucket_id`` (body, row and filter).
+    analysis_bucket_id: UUID | None = create_only(
+        variants=(variant(until=BUCKET_FILES_SINCE, legacy="bucket_id"),)
+    )
     analysis_id: UUID | None = readonly()
     realm_id: UUID | None = readonly()
     user_id: UUID | None = readonly()
@@ -1346,21 +1378,24 @@ class AnalysisBucketFile(AnalysisBucketFileTransferMixin, Resource):
     created_at: datetime | None = readonly()
     updated_at: datetime | None = readonly()
     analysis: Analysis | None = relation()
-    analysis_bucket: AnalysisBucket | None = relation()
+    analysis_bucket: AnalysisBucket | None = relation(
+        variants=(variant(until=BUCKET_FILES_SINCE, legacy="bucket"),)
+    )
 
     class Meta:
         service = "core"
         path = "analysis-bucket-files"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         #: ``id``, ``bucket_id`` and ``bucket_file_id`` are not filterable.
         filters = ("path", "root", "analysis_bucket_id", "analysis_id")
         sorts = ("path", "created_at", "updated_at")
         includes = ("analysis", "analysis_bucket")
         ordering = ("created_at",)
+        #: narrowed to the fields of the Hub release (``analysis_bucket_id`` before 0.8.22)
         required = ("path", "bucket_id", "bucket_file_id", "analysis_bucket_id")
         legacy = {
-            "filters": ("name", "root", "analysis_bucket_id", "analysis_id"),
-            "sorts": ("name", "created_at", "updated_at"),
-            "required": ("analysis_bucket_id",),
+            "filters": ("name", "path", "root", "analysis_bucket_id", "analysis_id"),
+            "sorts": ("name", "path", "created_at", "updated_at"),
         }
 
 
@@ -1387,6 +1422,7 @@ class AnalysisNodeEvent(Resource):
     class Meta:
         service = "core"
         path = "analysis-node-events"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         generations = _CURRENT
         filters = ("analysis_id", "node_id")
         sorts = ("created_at", "updated_at")
@@ -1416,14 +1452,16 @@ class AnalysisPermission(Resource):
     updated_at: datetime | None = readonly()
     analysis: Analysis | None = relation()
     permission: Permission | None = relation()
+    policy: Policy | None = relation()
 
     class Meta:
         service = "core"
         path = "analysis-permissions"
+        include_ignored_by_id = INCLUDE_IGNORED_BY_ID
         generations = _LEGACY
         filters = ("permission_id", "permission_realm_id", "analysis_id", "analysis_realm_id")
         sorts = ("created_at", "updated_at")
-        includes = ("analysis", "permission")
+        includes = ("analysis", "permission", "policy")
         ordering = ("created_at",)
         updatable = False
 

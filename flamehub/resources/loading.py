@@ -37,7 +37,7 @@ def dialect_of(hub: Hub, model: type[Resource]) -> Dialect:
 
         dialect_of(hub, Node).wire_name("realm_id")     # 'realmId' on current Hubs
     """
-    return hub.dialect
+    return hub.dialect_for(meta_of(model).service)
 
 
 def load(model: type[M], row: dict[str, Any], hub: Hub | None) -> M:

@@ -129,16 +129,19 @@ def render_row(
         for rel_name, rendered in embedded.items():
             relation = res.relation(rel_name)
             if relation is not None and relation.fk == name:
-                out[_relation_wire(rel_name, generation)] = rendered
+                out[_relation_wire(res, rel_name, generation)] = rendered
                 anchored.add(rel_name)
     for rel_name, rendered in embedded.items():
         if rel_name not in anchored:
-            out[_relation_wire(rel_name, generation)] = rendered
+            out[_relation_wire(res, rel_name, generation)] = rendered
     return out
 
 
-def _relation_wire(name: str, generation: Generation) -> str:
-    return camel_to_snake(name) if generation is Generation.LEGACY else name
+def _relation_wire(res: Resource, name: str, generation: Generation) -> str:
+    if generation is not Generation.LEGACY:
+        return name
+    relation = res.relation(name)
+    return (relation.legacy_name if relation else None) or camel_to_snake(name)
 
 
 def record_body(

@@ -120,7 +120,8 @@ class _Vocabulary:
         if field_ is not None:
             return field_.wire(self.generation)
         if self.generation is Generation.LEGACY:
-            return camel_to_snake(canonical)
+            relation = self.res.relation(canonical)
+            return (relation.legacy_name if relation else None) or camel_to_snake(canonical)
         return canonical
 
     def relation_for_wire(self, wire: str) -> str | None:

@@ -200,11 +200,13 @@ class Field:
 
 @dataclass(frozen=True)
 class Relation:
-    """A many-to-one relation reachable through the foreign key ``fk``."""
+    """A many-to-one relation reachable through the foreign key ``fk``
+    (``legacy_name``: its key on legacy Hubs, if not the snake_case name)."""
 
     name: str
     target: str | None
     fk: str
+    legacy_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -583,6 +585,30 @@ PERMISSIONS = Resource(
     conflict_message=_DB_CONFLICT,
     lookup_by_name=True,
     upsert=True,
+    meta=_AUTHUP_META_ALL,
+)
+
+POLICIES = Resource(
+    key="policies",
+    service="auth",
+    schema_name="policy",
+    label="policy",
+    fields=(
+        _id(),
+        _ro("builtIn", "bool", default=False),
+        _ro("type"),
+        _ro("name"),
+        _ro("displayName"),
+        _ro("description"),
+        _ro("invert", "bool", default=False),
+        _ro("parentId", "uuid"),
+        _ro("realmId", "uuid"),
+        *_timestamps(),
+    ),
+    # authup beta.26's read handler (its source at the tag)
+    filters=("id", "name", "type", "parentId", "realmId"),
+    sorts=("id", "createdAt", "updatedAt"),
+    ops=READ_ONLY,
     meta=_AUTHUP_META_ALL,
 )
 
@@ -1011,7 +1037,9 @@ ANALYSIS_BUCKETS = Resource(
     fields=(
         _id(),
         Field("type", create="req", nullable=False, choices=("CODE", "RESULT", "TEMP")),
-        _fk("bucketId"),
+        # Hub 0.8.13 keeps the storage bucket in external_id, set by its analysis manager
+        # only: a create body's bucket_id or external_id is dropped (recorded)
+        _fk("bucketId", legacy_name="external_id", legacy={"create": None}),
         _fk("analysisId"),
         _ro("realmId", "uuid"),
         *_timestamps(),
@@ -1021,6 +1049,8 @@ ANALYSIS_BUCKETS = Resource(
     relations=(Relation("analysis", "analyses", "analysisId"),),
     includes=("analysis",),
     unique=(Unique(("bucketId", "analysisId")),),
+    # 0.8.13 answers a create with the analysis embedded (recorded)
+    views={Generation.LEGACY: {"create": View(expand=("analysis",))}},
     legacy_meta_total_only=True,
 )
 
@@ -1041,24 +1071,28 @@ ANALYSIS_BUCKET_FILES = Resource(
             legacy_name="name",
         ),
         Field("root", "bool", create="opt", update=True, nullable=False, default=False),
-        _fk("bucketId"),
+        # Hub 0.8.13 has no storage bucket here and names the analysis bucket bucket_id,
+        # embedded as `bucket` (recorded)
+        _fk("bucketId", gens=CURRENT),
         _fk("bucketFileId", legacy_name="external_id"),
         _ro("clientId", "uuid", gens=CURRENT),
         _ro("robotId", "uuid"),
         _ro("userId", "uuid"),
         _ro("realmId", "uuid"),
         _ro("analysisId", "uuid"),
-        _fk("analysisBucketId", gens=CURRENT),
+        _fk("analysisBucketId", legacy_name="bucket_id"),
         *_timestamps(),
     ),
     filters=("path", "root", "analysisBucketId", "analysisId"),
     sorts=("path", "createdAt", "updatedAt"),
     relations=(
         Relation("analysis", "analyses", "analysisId"),
-        Relation("analysisBucket", "analysis-buckets", "analysisBucketId"),
+        Relation("analysisBucket", "analysis-buckets", "analysisBucketId", legacy_name="bucket"),
     ),
     includes=("analysis", "analysisBucket"),
     unique=(Unique(("analysisId", "path")),),
+    # 0.8.13 answers a create with the analysis bucket embedded as `bucket` (recorded)
+    views={Generation.LEGACY: {"create": View(expand=("analysisBucket",))}},
     legacy_meta_total_only=True,
 )
 
@@ -1404,6 +1438,7 @@ RESOURCES: tuple[Resource, ...] = (
     USERS,
     ROLES,
     PERMISSIONS,
+    POLICIES,
     ROLE_PERMISSIONS,
     USER_ROLES,
     USER_PERMISSIONS,

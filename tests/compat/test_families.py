@@ -40,10 +40,10 @@ GENERATED = {
         "delete_client_role", "delete_permission", "delete_realm", "delete_robot",
         "delete_role", "delete_role_permission", "delete_user", "delete_user_permission",
         "delete_user_role", "find_client_permissions", "find_client_roles", "find_clients",
-        "find_permissions", "find_realms", "find_robots", "find_role_permissions",
+        "find_permissions", "find_policies", "find_realms", "find_robots", "find_role_permissions",
         "find_roles", "find_user_permissions", "find_user_roles", "find_users",
         "get_client", "get_client_permission", "get_client_permissions", "get_client_role",
-        "get_client_roles", "get_clients", "get_permission", "get_permissions", "get_realm",
+        "get_client_roles", "get_clients", "get_permission", "get_permissions", "get_policies", "get_policy", "get_realm",
         "get_realms", "get_robot", "get_robots", "get_role", "get_role_permission",
         "get_role_permissions", "get_roles", "get_user", "get_user_permission",
         "get_user_permissions", "get_user_role", "get_user_roles", "get_users",
@@ -88,10 +88,7 @@ GENERATED = {
 REFUSED = {
     Generation.LEGACY: {
         "auth": [
-            "create_client_permission", "create_client_role",
-            "delete_client_permission", "delete_client_role", "find_client_permissions",
-            "find_client_roles", "get_client_permission", "get_client_permissions",
-            "get_client_role", "get_client_roles", "update_client_permission",
+            # authup beta.26 serves client-permissions and client-roles (allowlists.md)
             "update_role_permission", "update_user_permission",
         ],
         "core": [
@@ -330,6 +327,11 @@ GETTABLE = [
 ]
 
 
+#: Resources whose rows the local Hub never has: reading one existing row is not shown here
+#: (the empty answers still are). authup makes no policies by itself, flamehub only reads them.
+NO_LOCAL_ROWS = {"Policy"}
+
+
 @pytest.mark.parametrize("resource", GETTABLE)
 def test_get_one_or_none(resource: str, world: World) -> None:
     model: type[Resource] = REGISTRY[resource]
@@ -344,6 +346,8 @@ def test_get_one_or_none(resource: str, world: World) -> None:
         return
     assert get_one(uuid.uuid4()) is None
     assert get_one(str(uuid.uuid4())) is None
+    if resource in NO_LOCAL_ROWS:
+        return
     if can_create(resource, meta, generation):
         getattr(client, f"create_{singular}")(**CREATE[resource](world))
     elif resource in SEED:

@@ -99,6 +99,12 @@ class World:
 
     @functools.cached_property
     def analysis_bucket(self) -> Any:
+        if not self.current:
+            # Hub 0.8.13 keeps the storage bucket in the read-only external_id that its
+            # analysis manager fills: use the CODE bucket the Hub made for the analysis
+            return self.core.find_analysis_buckets(
+                filter={"analysis_id": self.analysis.id, "type": "CODE"}
+            )[0]
         return self.core.create_analysis_bucket(
             type="CODE", bucket_id=self.bucket.id, analysis_id=self.analysis.id
         )
@@ -129,10 +135,11 @@ CREATE: dict[str, Callable[[World], dict[str, Any]]] = {
     "ProjectNode": lambda w: {"project_id": w.project, "node_id": w.node},
     "Analysis": lambda w: {"project_id": w.project, "name": w.unique("analysis")},
     "AnalysisNode": lambda w: {"analysis_id": w.analysis, "node_id": w.project_node.node_id},
+    # legacy Hubs drop a create's storage bucket (flamehub refuses it there)
     "AnalysisBucket": lambda w: {
         "bucket_type": "CODE",
-        "bucket_id": w.bucket.id,
         "analysis_id": w.analysis,
+        **({"bucket_id": w.bucket.id} if w.current else {}),
     },
     "AnalysisBucketFile": lambda w: _analysis_bucket_file(w),
     "AnalysisPermission": lambda w: {
@@ -149,13 +156,9 @@ def _analysis_bucket_file(w: World) -> dict[str, Any]:
     # Uploaded before the analysis bucket exists: an upload into an analysis bucket makes
     # the Hub create the analysis bucket file itself (and a second create would be a 409).
     bucket_file = w.bucket_file
-    values: dict[str, Any] = {
-        "analysis_bucket_id": w.analysis_bucket,
-        "bucket_id": w.bucket.id,
-        "is_entrypoint": True,
-    }
+    values: dict[str, Any] = {"analysis_bucket_id": w.analysis_bucket, "is_entrypoint": True}
     if w.current:
-        values.update(path="main.py", bucket_file_id=bucket_file.id)
+        values.update(path="main.py", bucket_id=w.bucket.id, bucket_file_id=bucket_file.id)
     else:
         values.update(name="main.py", external_id=str(bucket_file.id))
     return values
