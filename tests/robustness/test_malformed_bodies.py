@@ -198,31 +198,39 @@ def test_missing_fields_are_tolerated_as_none(mock: responses.RequestsMock, hub:
 
 @pytest.mark.parametrize(
     "meta",
-    [{"total": "many"}, {"total": None}, {"total": True}, "meta", None, []],
-    ids=["text", "null", "boolean", "string", "null-meta", "list"],
+    [{"total": None}, "meta", None, []],
+    ids=["null", "string", "null-meta", "list"],
 )
-def test_unusable_meta_totals_are_counted_by_listing(
+def test_missing_meta_totals_are_counted_by_listing(
     mock: responses.RequestsMock, hub: Hub, meta: Any
 ) -> None:
     legacy = hub.dialect.generation.value == "legacy"
     mock.add("GET", f"{URL}/core/nodes", json={"data": [_node_row(legacy)], "meta": meta})
-    # count(): one page of one row, no usable total, so the whole listing is read
+    # count(): one page of one row, no total at all, so the whole listing is read (in pages
+    # of the Hub's cap: flamehub always names the page it wants)
     assert Node.objects.using(hub).count() == 1
-    assert [call.request.params.get("page[limit]") for call in mock.calls] == ["1", None]
+    assert [call.request.params.get("page[limit]") for call in mock.calls] == ["1", "50"]
     assert [str(node.id) for node in Node.objects.using(hub).all()] == [NODE_ID]
     assert len(mock.calls) == 3
 
 
-def test_negative_meta_total_is_assumed_to_count_as_zero(
-    mock: responses.RequestsMock, hub: Hub
+@pytest.mark.parametrize(
+    "total",
+    ["many", True, -3, 2.5, float("inf")],
+    ids=["text", "boolean", "negative", "fraction", "infinity"],
+)
+def test_a_meta_total_that_is_not_a_row_count_is_an_invalid_response(
+    mock: responses.RequestsMock, hub: Hub, total: Any
 ) -> None:
-    # No recorded Hub answers a negative total: an assumption. count() trusts an integer
-    # total (clamped at zero) and asks once; a listing still yields the rows it was sent.
+    # a total the Hub announces but that counts no rows is a broken answer, not a count
     legacy = hub.dialect.generation.value == "legacy"
-    mock.add("GET", f"{URL}/core/nodes", json={"data": [_node_row(legacy)], "meta": {"total": -3}})
-    assert Node.objects.using(hub).count() == 0
-    assert len(mock.calls) == 1
-    assert [str(node.id) for node in Node.objects.using(hub).all()] == [NODE_ID]
+    body = json.dumps({"data": [_node_row(legacy)], "meta": {"total": total}})  # inf: Infinity
+    mock.add("GET", f"{URL}/core/nodes", body=body, content_type="application/json")
+    for run in (lambda: Node.objects.using(hub).count(), lambda: list(Node.objects.using(hub))):
+        with pytest.raises(InvalidResponse) as caught:
+            run()
+        assert "meta.total" in str(caught.value) and f"{URL}/core/nodes" in str(caught.value)
+        assert caught.value.method == "GET"
     assert len(mock.calls) == 2
 
 
