@@ -41,6 +41,11 @@ SKIPPED: dict[tuple[str, str, int], str] = {
         "master-image sync pulls from GitHub: the recorded 0.8.13 (offline) answered 500, the "
         "fake has no GitHub and answers 202 after syncing its configured images"
     ),
+    ("hub-0.8.13", "paging.json", 21): (
+        "authup beta.26 answers every role (meta {total}) only when more than 50 match, and the "
+        "55 roles were made before the recording; tests/local_hub/test_paging_defaults.py "
+        "re-sends this exchange to a local Hub holding them"
+    ),
 }
 
 #: Scenario files whose authorized requests used the token granted inside the scenario
