@@ -903,6 +903,27 @@ def resource(cls: type[R] | None = None, **attrs_options: Any) -> Any:
 # -- request bodies -----------------------------------------------------------------
 
 
+def _relations_as_ids(meta: ResourceMeta, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with each relation given as an object (``project=project``) sent as
+    its id field (``project_id``), as Django does for a foreign key; ``None`` clears it."""
+    ids: dict[str, Any] = {}
+    for field, value in values.items():
+        id_field = f"{field}_id"
+        if (
+            field in meta.relations
+            and id_field in meta.scalar_fields
+            and (value is None or isinstance(value, Resource))
+        ):
+            if id_field in values:
+                raise errors.QueryError(
+                    f"{field} and {id_field} name the same relation: give one of them"
+                )
+            ids[id_field] = None if value is None else id_segment(value, id_field)
+        else:
+            ids[field] = value
+    return ids
+
+
 def wire_body(
     model: type[Resource], dialect: Dialect, values: Mapping[str, Any], *, creating: bool
 ) -> dict[str, Any]:
@@ -929,6 +950,7 @@ def wire_body(
         if (spec.on(dialect).create if creating else spec.on(dialect).update)
     }
     body: dict[str, Any] = {}
+    values = _relations_as_ids(meta, values)
     for field, value in values.items():
         spec = meta.fields.get(field)
         if spec is None:

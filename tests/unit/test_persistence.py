@@ -176,3 +176,35 @@ def test_model_repr_hides_secrets() -> None:
     registry = Registry(name="r", host="h", account_secret="s3cr3t-value")
     assert "s3cr3t-value" not in repr(registry)
     assert "<hidden>" in repr(registry)
+
+
+PROJECT_ID = "0b1c3e55-7d1e-4e0e-9a53-a8e2f5f3b0c1"
+
+
+def test_a_relation_given_as_an_object_is_sent_as_its_id(rsps, version) -> None:
+    from flamehub.models import Analysis
+
+    current = version == CURRENT_VERSION
+    key = "projectId" if current else "project_id"
+    row = {"id": NODE_ID, key: PROJECT_ID}
+    rsps.add(
+        "POST",
+        f"{HUB_URL}/core/analyses",
+        status=201,
+        json={"data": row, "meta": {}} if current else row,
+    )
+    project = Project(id=uuid.UUID(PROJECT_ID), name="p")
+    analysis = Analysis.objects.using(make_hub(version)).create(project=project, name="a")
+    assert body_of(rsps.calls[0]) == {key: PROJECT_ID, "name": "a"}
+    assert analysis.project_id == uuid.UUID(PROJECT_ID)
+
+
+def test_a_relation_and_its_id_together_are_refused_before_sending(rsps) -> None:
+    from flamehub.models import Analysis
+
+    project = Project(id=uuid.UUID(PROJECT_ID), name="p")
+    with pytest.raises(QueryError, match="project and project_id name the same relation"):
+        Analysis.objects.using(make_hub(CURRENT_VERSION)).create(
+            project=project, project_id=project.id
+        )
+    assert len(rsps.calls) == 0
