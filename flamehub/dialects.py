@@ -34,10 +34,13 @@ __all__ = [
     "CURRENT_GENERATION_SINCE",
     "MAX_PAGE_SIZE",
     "RAPIQ2_SINCE",
+    "AnswerShape",
     "Dialect",
     "Generation",
     "camel_case",
+    "parse_authup_version",
     "parse_version",
+    "shipped_authup",
     "snake_case",
 ]
 

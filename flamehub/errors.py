@@ -42,6 +42,7 @@ __all__ = [
     "ErrorResponse",
     "FlamehubError",
     "Forbidden",
+    "GenerationMismatch",
     "HubAPIError",
     "HubTimeout",
     "InvalidResponse",

@@ -35,6 +35,7 @@ __all__ = [
     "ClientPermission",
     "ClientRole",
     "Permission",
+    "Policy",
     "Realm",
     "Robot",
     "Role",

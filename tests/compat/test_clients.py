@@ -13,10 +13,11 @@ from flamehub.testing import LocalHub
 
 from .conftest import RecordingSession
 
-#: The bare GETs a client given only its service URL sends to learn the Hub's version.
+#: The bare GETs a client given only its service URL sends to learn the Hub's version
+#: (an auth client then asks its authup too: the auth dialect follows authup's version).
 DETECTION = {
-    ("auth", "legacy"): ["/core/"],
-    ("auth", "current"): ["/core/"],
+    ("auth", "legacy"): ["/core/", "/auth/"],
+    ("auth", "current"): ["/core/", "/auth/"],
     ("core", "legacy"): ["/core/"],
     ("core", "current"): ["/core/"],
     ("storage", "legacy"): ["/storage/", "/core/"],
