@@ -445,7 +445,8 @@ def get_resource(ctx: RequestContext, res: Resource, key: str) -> JsonResponse:
             row,
             "get",
             selection=query.fields.get("$root"),
-            includes=query.includes,
+            # Hub 0.12.2 answers a single record without its includes (recorded).
+            includes=query.includes if ctx.profile.service(ctx.service).include_on_record else (),
             relation_fields=query.fields,
         )
     return 200, record_body(ctx, data, res=res, with_schema=True)
