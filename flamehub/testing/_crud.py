@@ -417,7 +417,14 @@ def list_resource(ctx: RequestContext, res: Resource) -> JsonResponse:
     query = parse_list_query(ctx.args, res, ctx.generation)
     with ctx.store.lock:
         rows = ctx.store.rows(res.key)
-        page, total = apply_list_query(rows, query, res, ctx.generation, _lookup(ctx))
+        page, total = apply_list_query(
+            rows,
+            query,
+            res,
+            ctx.generation,
+            _lookup(ctx),
+            pages_every_collection=ctx.profile.pages_every_collection,
+        )
         data = [
             render_row(
                 ctx,

@@ -81,10 +81,6 @@ def camel_to_snake(name: str) -> str:
     return _CAMEL_BOUNDARY.sub(lambda m: "_" + m.group(1).lower(), name)
 
 
-#: Rows a collection answers without ``page[limit]`` on the releases recorded between the
-#: generations (0.12.2 and 0.12.7 answered 50 rows on every collection).
-UNPAGED_LIMIT_0_12: int = 50
-
 #: First Hub release whose services use rapiq 2 like syntax (``x~``, ``~x``, ``~x~``):
 #: 0.12.7 was recorded with it, 0.12.2 with rapiq 0.9; releases in between are unknown.
 RAPIQ2_FROM: tuple[int, int, int] = (0, 12, 7)
@@ -138,8 +134,9 @@ class HubProfile:
     services: dict[str, ServiceProfile]
     #: authup serves ``/auth/robots`` (gone in beta.56, i.e. from Hub 0.12.7 on).
     robots: bool
-    #: Rows a collection answers without ``page[limit]`` (``None``: the generation's default).
-    unpaged_limit: int | None
+    #: Every collection answers one page (50 rows) without ``page[limit]``, as recorded on
+    #: 0.12.2 and 0.12.7 (0.8.13 answered some collections whole).
+    pages_every_collection: bool
     #: Analysis bucket files have the current model (``bucket_file_id``, ``path``, ``root``).
     current_bucket_file: bool
 
@@ -169,6 +166,6 @@ def profile_of(version: str) -> HubProfile:
         authup=shipped_authup(parsed),
         services=services,
         robots=services["auth"].generation is Generation.LEGACY,
-        unpaged_limit=UNPAGED_LIMIT_0_12 if between else None,
+        pages_every_collection=between,
         current_bucket_file=parsed >= CURRENT_BUCKET_FILE_FROM,
     )

@@ -5,6 +5,8 @@ The facts are those of ``tests/recordings/README.md`` (sections "Hub 0.12.7" and
 
 from __future__ import annotations
 
+import pytest
+
 from flamehub import Hub, PasswordAuth
 from flamehub.models import Project
 from flamehub.testing import LocalHub
@@ -19,7 +21,7 @@ def test_0_12_7_mixes_generations_per_service() -> None:
     assert profile.service("storage").generation is Generation.LEGACY
     assert {s.like_syntax for s in profile.services.values()} == {"rapiq2"}
     assert not profile.robots
-    assert profile.unpaged_limit == 50
+    assert profile.pages_every_collection
 
 
 def test_0_12_2_is_legacy_with_rapiq0_robots_and_current_bucket_files() -> None:
@@ -49,4 +51,18 @@ def test_0_12_2_single_record_get_ignores_include_but_list_honours_it() -> None:
             params={"filter[id]": str(project.id), "include": "master_image"},
         )
         assert "master_image" in listed["data"][0]
+        hub.close()
+
+
+@pytest.mark.parametrize("version", ["0.12.2", "0.12.7"])
+def test_between_releases_page_every_collection_without_page_limit(version: str) -> None:
+    # recorded: "every collection answers 50 rows without page[limit]"; 0.8.13 answers
+    # every project (tests/local_hub/test_paging_defaults.py)
+    with LocalHub(version) as local:
+        hub = Hub(local.url, auth=PasswordAuth(*local.admin_credentials))
+        for number in range(55):
+            Project.objects.using(hub).create(name=f"profile-paging-{number:02d}")
+        body = hub.request("core", "GET", "projects")  # a fresh hub: only these 55
+        assert len(body["data"]) == 50
+        assert body["meta"]["total"] == 55
         hub.close()
