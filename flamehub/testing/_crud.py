@@ -414,7 +414,8 @@ def list_resource(ctx: RequestContext, res: Resource) -> JsonResponse:
     """``GET /<collection>``."""
     if res.read_perms and not ctx.legacy:
         ctx.require(res.read_perms)
-    query = parse_list_query(ctx.args, res, ctx.generation)
+    rapiq2 = ctx.profile.service(ctx.service).like_syntax == "rapiq2"
+    query = parse_list_query(ctx.args, res, ctx.generation, rapiq2=rapiq2)
     with ctx.store.lock:
         rows = ctx.store.rows(res.key)
         page, total = apply_list_query(

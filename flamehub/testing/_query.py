@@ -310,9 +310,17 @@ def _parse_page(pairs: Sequence[tuple[str, str]]) -> tuple[int, int, bool]:
 
 
 def parse_list_query(
-    pairs: Sequence[tuple[str, str]], res: Resource, generation: Generation
+    pairs: Sequence[tuple[str, str]],
+    res: Resource,
+    generation: Generation,
+    *,
+    rapiq2: bool | None = None,
 ) -> ListQuery:
-    """Decode the query string pairs of a list request for ``res``."""
+    """Decode the query string pairs of a list request for ``res``.
+
+    ``rapiq2``: the bracket values use rapiq 2 like syntax (``x~``, ``~x``, ``~x~``);
+    by default the generation's (Hub 0.12.7 is legacy with rapiq 2, as recorded).
+    """
     vocab = _Vocabulary(res, generation)
     for key, _ in pairs:
         _check_forbidden(key)
@@ -326,7 +334,9 @@ def parse_list_query(
     if generation is Generation.CURRENT and expression and codec != "url-simple":
         node = _ExpressionParser(expression, vocab).parse()
     else:
-        node = _parse_bracket_filters(vocab, pairs)
+        if rapiq2 is None:
+            rapiq2 = generation is Generation.CURRENT
+        node = _parse_bracket_filters(vocab, pairs, rapiq2=rapiq2)
     includes = _parse_includes(vocab, pairs)
     limit, offset, paged = _parse_page(pairs)
     return ListQuery(
@@ -350,11 +360,9 @@ def parse_record_query(
 
 
 def _parse_bracket_filters(
-    vocab: _Vocabulary, pairs: Sequence[tuple[str, str]]
+    vocab: _Vocabulary, pairs: Sequence[tuple[str, str]], *, rapiq2: bool
 ) -> FilterNode | None:
-    parse_value = (
-        _parse_legacy_value if vocab.generation is Generation.LEGACY else _parse_current_value
-    )
+    parse_value = _parse_current_value if rapiq2 else _parse_legacy_value
     conditions: list[FilterNode] = []
     for key, value in pairs:
         match = _FILTER_KEY.match(key)

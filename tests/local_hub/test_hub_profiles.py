@@ -66,3 +66,23 @@ def test_between_releases_page_every_collection_without_page_limit(version: str)
         assert len(body["data"]) == 50
         assert body["meta"]["total"] == 55
         hub.close()
+
+
+#: pattern -> names matched, per release's like syntax (README "Hub 0.12.7" / "Hub 0.12.2")
+LIKE_NAMES = ["lk-alpha-one", "lk-beta-one", "lk-alpha-two"]
+LIKE_CASES = {
+    "0.12.7": {"lk-alpha~": ["lk-alpha-one", "lk-alpha-two"], "~-one": LIKE_NAMES[:2]},
+    "0.12.2": {"~lk-alpha": ["lk-alpha-one", "lk-alpha-two"], "lk-alpha~": []},
+}
+
+
+@pytest.mark.parametrize("version", list(LIKE_CASES))
+def test_core_like_syntax_follows_the_release(version: str) -> None:
+    with LocalHub(version) as local:
+        hub = Hub(local.url, auth=PasswordAuth(*local.admin_credentials))
+        for name in LIKE_NAMES:
+            Project.objects.using(hub).create(name=name)
+        for pattern, names in LIKE_CASES[version].items():
+            body = hub.request("core", "GET", "projects", params={"filter[name]": pattern})
+            assert sorted(row["name"] for row in body["data"]) == sorted(names), pattern
+        hub.close()
