@@ -414,10 +414,18 @@ def list_resource(ctx: RequestContext, res: Resource) -> JsonResponse:
     """``GET /<collection>``."""
     if res.read_perms and not ctx.legacy:
         ctx.require(res.read_perms)
-    query = parse_list_query(ctx.args, res, ctx.generation)
+    rapiq2 = ctx.profile.service(ctx.service).like_syntax == "rapiq2"
+    query = parse_list_query(ctx.args, res, ctx.generation, rapiq2=rapiq2)
     with ctx.store.lock:
         rows = ctx.store.rows(res.key)
-        page, total = apply_list_query(rows, query, res, ctx.generation, _lookup(ctx))
+        page, total = apply_list_query(
+            rows,
+            query,
+            res,
+            ctx.generation,
+            _lookup(ctx),
+            pages_every_collection=ctx.profile.pages_every_collection,
+        )
         data = [
             render_row(
                 ctx,
@@ -445,7 +453,8 @@ def get_resource(ctx: RequestContext, res: Resource, key: str) -> JsonResponse:
             row,
             "get",
             selection=query.fields.get("$root"),
-            includes=query.includes,
+            # Hub 0.12.2 answers a single record without its includes (recorded).
+            includes=query.includes if ctx.profile.service(ctx.service).include_on_record else (),
             relation_fields=query.fields,
         )
     return 200, record_body(ctx, data, res=res, with_schema=True)

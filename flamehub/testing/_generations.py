@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
+from dataclasses import dataclass
 
 __all__ = [
     "AUTHUP_VERSIONS",
@@ -16,9 +17,12 @@ __all__ = [
     "DEFAULT_ACCESS_TOKEN_LIFETIME",
     "DEFAULT_REFRESH_TOKEN_LIFETIME",
     "Generation",
+    "HubProfile",
+    "ServiceProfile",
     "camel_to_snake",
     "generation_of",
     "parse_version",
+    "profile_of",
 ]
 
 #: First Hub version of the current generation.
@@ -75,3 +79,93 @@ def generation_of(version: str) -> Generation:
 def camel_to_snake(name: str) -> str:
     """``realmId`` -> ``realm_id`` (the legacy wire spelling of a field)."""
     return _CAMEL_BOUNDARY.sub(lambda m: "_" + m.group(1).lower(), name)
+
+
+#: First Hub release whose services use rapiq 2 like syntax (``x~``, ``~x``, ``~x~``):
+#: 0.12.7 was recorded with it, 0.12.2 with rapiq 0.9; releases in between are unknown.
+RAPIQ2_FROM: tuple[int, int, int] = (0, 12, 7)
+
+#: First Hub release whose analysis bucket files have the current model (``bucket_file_id``,
+#: ``path``, ``root``): recorded on 0.12.2, not on 0.8.13.
+CURRENT_BUCKET_FILE_FROM: tuple[int, int, int] = (0, 12, 2)
+
+#: Last Hub release whose single-record GET was recorded ignoring ``include`` (0.12.2).
+#: 0.8.13 and 0.14.0 honour it; 0.12.7 is assumed to (no recording says otherwise).
+INCLUDE_IGNORED_ON_RECORD: frozenset[tuple[int, int, int]] = frozenset({(0, 12, 2)})
+
+
+@dataclass(frozen=True)
+class ServiceProfile:
+    """The wire facts of one service (``auth``, ``core`` or ``storage``) of one Hub release.
+
+    Example::
+
+        profile_of("0.12.7").service("auth").camel_case      # True (authup beta.56)
+    """
+
+    #: Generation whose casing and envelopes the service answers with.
+    generation: Generation
+    #: ``"rapiq2"`` (``x~`` starts-with) or ``"rapiq0"`` (``~x`` is ``LIKE 'x%'``).
+    like_syntax: str
+    #: A single-record GET honours ``include``.
+    include_on_record: bool
+
+    @property
+    def camel_case(self) -> bool:
+        """True when keys are camelCase."""
+        return self.generation is Generation.CURRENT
+
+
+@dataclass(frozen=True)
+class HubProfile:
+    """Every per-service wire decision of a local Hub release, from one place.
+
+    Casing and envelopes come from flamehub's own :meth:`flamehub.dialects.Dialect.for_service`
+    (auth follows the authup the release ships); the rest from the recordings.
+
+    Example::
+
+        profile = profile_of("0.12.2")
+        assert profile.robots and not profile.service("core").include_on_record
+    """
+
+    version: tuple[int, int, int]
+    authup: str
+    services: dict[str, ServiceProfile]
+    #: authup serves ``/auth/robots`` (gone in beta.56, i.e. from Hub 0.12.7 on).
+    robots: bool
+    #: Every collection answers one page (50 rows) without ``page[limit]``, as recorded on
+    #: 0.12.2 and 0.12.7 (0.8.13 answered some collections whole).
+    pages_every_collection: bool
+    #: Analysis bucket files have the current model (``bucket_file_id``, ``path``, ``root``).
+    current_bucket_file: bool
+
+    def service(self, name: str) -> ServiceProfile:
+        """The profile of ``auth``, ``core`` or ``storage``."""
+        return self.services[name]
+
+
+def profile_of(version: str) -> HubProfile:
+    """The :class:`HubProfile` of a Hub release (``"0.12.7"``)."""
+    from flamehub.dialects import Dialect, shipped_authup  # the client's facts, one source
+
+    parsed = parse_version(version)
+    between = (0, 12, 0) <= parsed < CURRENT_FROM
+    services = {}
+    for name in ("auth", "core", "storage"):
+        dialect = Dialect.for_service(parsed, name)
+        generation = Generation(dialect.generation.value)
+        rapiq2 = generation is Generation.CURRENT or parsed >= RAPIQ2_FROM
+        services[name] = ServiceProfile(
+            generation=generation,
+            like_syntax="rapiq2" if rapiq2 else "rapiq0",
+            include_on_record=parsed not in INCLUDE_IGNORED_ON_RECORD,
+        )
+    return HubProfile(
+        version=parsed,
+        authup=shipped_authup(parsed),
+        services=services,
+        robots=services["auth"].generation is Generation.LEGACY,
+        pages_every_collection=between,
+        current_bucket_file=parsed >= CURRENT_BUCKET_FILE_FROM,
+    )

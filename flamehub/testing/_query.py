@@ -310,9 +310,17 @@ def _parse_page(pairs: Sequence[tuple[str, str]]) -> tuple[int, int, bool]:
 
 
 def parse_list_query(
-    pairs: Sequence[tuple[str, str]], res: Resource, generation: Generation
+    pairs: Sequence[tuple[str, str]],
+    res: Resource,
+    generation: Generation,
+    *,
+    rapiq2: bool | None = None,
 ) -> ListQuery:
-    """Decode the query string pairs of a list request for ``res``."""
+    """Decode the query string pairs of a list request for ``res``.
+
+    ``rapiq2``: the bracket values use rapiq 2 like syntax (``x~``, ``~x``, ``~x~``);
+    by default the generation's (Hub 0.12.7 is legacy with rapiq 2, as recorded).
+    """
     vocab = _Vocabulary(res, generation)
     for key, _ in pairs:
         _check_forbidden(key)
@@ -326,7 +334,9 @@ def parse_list_query(
     if generation is Generation.CURRENT and expression and codec != "url-simple":
         node = _ExpressionParser(expression, vocab).parse()
     else:
-        node = _parse_bracket_filters(vocab, pairs)
+        if rapiq2 is None:
+            rapiq2 = generation is Generation.CURRENT
+        node = _parse_bracket_filters(vocab, pairs, rapiq2=rapiq2)
     includes = _parse_includes(vocab, pairs)
     limit, offset, paged = _parse_page(pairs)
     return ListQuery(
@@ -350,11 +360,9 @@ def parse_record_query(
 
 
 def _parse_bracket_filters(
-    vocab: _Vocabulary, pairs: Sequence[tuple[str, str]]
+    vocab: _Vocabulary, pairs: Sequence[tuple[str, str]], *, rapiq2: bool
 ) -> FilterNode | None:
-    parse_value = (
-        _parse_legacy_value if vocab.generation is Generation.LEGACY else _parse_current_value
-    )
+    parse_value = _parse_current_value if rapiq2 else _parse_legacy_value
     conditions: list[FilterNode] = []
     for key, value in pairs:
         match = _FILTER_KEY.match(key)
@@ -620,8 +628,14 @@ def apply_list_query(
     res: Resource,
     generation: Generation,
     lookup: RowLookup,
+    *,
+    pages_every_collection: bool = False,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Filter, sort and page ``rows``; return the page and the total match count."""
+    """Filter, sort and page ``rows``; return the page and the total match count.
+
+    ``pages_every_collection``: the release pages every collection without ``page[limit]``
+    (recorded on 0.12.2 and 0.12.7), unlike 0.8.13's unpaged collections.
+    """
     matcher = _Matcher(_Vocabulary(res, generation), lookup)
     selected = [row for row in rows if query.filter is None or matcher.matches(row, query.filter)]
     if not query.sort and generation is Generation.CURRENT:
@@ -634,7 +648,8 @@ def apply_list_query(
 
         selected.sort(key=key, reverse=descending)
     total = len(selected)
-    if generation is Generation.LEGACY and not query.paged and res.legacy_unpaged(total):
+    unpaged = not query.paged and not pages_every_collection
+    if generation is Generation.LEGACY and unpaged and res.legacy_unpaged(total):
         return selected, total  # recorded on 0.8.13: no page parameter, every row
     return selected[query.offset : query.offset + query.limit], total
 

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Request
 from ._auth import Identity, TokenService, permissions_of
 from ._errors import HubError, bad_request, forbidden_authup, forbidden_hub
 from ._faults import FaultInjector
-from ._generations import Generation
+from ._generations import Generation, HubProfile, profile_of
 from ._schema import PermRule
 from ._store import Store
 
@@ -40,6 +40,11 @@ class HubConfig:
     refresh_token_lifetime: float
     skip_approval: bool
     data_dir: Path
+
+    @property
+    def profile(self) -> HubProfile:
+        """The per-service wire facts of :attr:`version`."""
+        return profile_of(self.version)
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,11 @@ class RequestContext:
     def generation(self) -> Generation:
         """Wire generation of the hub."""
         return self.state.config.generation
+
+    @property
+    def profile(self) -> HubProfile:
+        """The per-service wire facts of the hub's release."""
+        return self.state.config.profile
 
     @property
     def legacy(self) -> bool:
