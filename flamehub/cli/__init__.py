@@ -9,7 +9,7 @@ with ``list``, ``get``, ``create``, ``update``, ``delete`` and its actions::
     flamehub analysis command <id> buildStart
     flamehub bucket upload <bucket-id> results/ notes.txt
     flamehub bucket-file download <id> --to downloads/
-    flamehub serve --version 0.8.13                                  # a local Hub for trying
+    flamehub serve --hub-version 0.8.13                              # a local Hub for trying
     eval "$(flamehub completion bash)"
 
 Connection settings come from flags, then ``FLAMEHUB_*`` variables, then the config file
@@ -26,6 +26,7 @@ import argparse
 import contextlib
 import getpass
 import inspect
+import ipaddress
 import os
 import signal
 import sys
@@ -33,12 +34,15 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit, urlunsplit
 
+import attrs
 import requests
 
 from .. import errors, models  # noqa: F401 - models fill the resource registry
 from .._version import __version__
 from ..dialects import Generation
+from ..hub import SERVICES, Hub
 from ..resources.base import REGISTRY, Resource, action_spec, meta_of
 from ..resources.storage import BucketFileTransferMixin, BucketTransferMixin
 from . import _completion, _config, _render, _values
@@ -48,12 +52,14 @@ __all__ = [
     "ANY_PORT",
     "DASH_VALUE_OPTIONS",
     "DEFAULT_LOCAL_VERSION",
+    "DEFAULT_SERVE_HOST",
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_TERMINATED",
     "EXIT_USAGE",
     "SECRET_FLAGS",
+    "VERSION_TEXT",
     "CommandError",
     "Terminated",
     "build_parser",
@@ -81,6 +87,12 @@ SECRET_FLAGS: dict[str, str] = {
 DEFAULT_LOCAL_VERSION = "0.14.0"
 #: The ``--port`` of ``flamehub serve`` that means "any free port".
 ANY_PORT = 0
+#: The address ``flamehub serve`` listens on by default: this machine only.
+DEFAULT_SERVE_HOST = "127.0.0.1"
+#: What ``--version`` prints, on every command.
+VERSION_TEXT = f"flamehub {__version__}"
+#: The schemes a Hub URL may have.
+URL_SCHEMES = ("http", "https")
 #: Options whose value may start with ``-`` (a descending sort key).
 DASH_VALUE_OPTIONS = ("--order",)
 
@@ -132,7 +144,15 @@ def _connection_options() -> argparse.ArgumentParser:
         "--hub-version", dest="hub_version", help="skip detection (FLAMEHUB_HUB_VERSION)"
     )
     parent.add_argument("--json", action="store_true", help="machine-readable JSON output")
+    _add_version_option(parent)
     return parent
+
+
+def _add_version_option(parser: argparse.ArgumentParser) -> None:
+    """``--version``: flamehub's own version, on every command and subcommand."""
+    parser.add_argument(
+        "--version", action="version", version=VERSION_TEXT, help="print flamehub's version"
+    )
 
 
 def _resource_commands() -> dict[str, type[Resource]]:
@@ -176,7 +196,6 @@ def build_parser(generations: Sequence[Generation] | None = None) -> argparse.Ar
         parents=[connection],
         epilog="Run 'flamehub <command> --help' for a command's options.",
     )
-    parser.add_argument("--version", action="version", version=f"flamehub {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
 
     login = commands.add_parser(
@@ -189,21 +208,38 @@ def build_parser(generations: Sequence[Generation] | None = None) -> argparse.Ar
     login.set_defaults(handler=_cmd_login)
     logout = commands.add_parser("logout", help="forget the stored credentials")
     logout.add_argument("--url", help="forget only this Hub's credentials")
+    _add_version_option(logout)
     logout.set_defaults(handler=_cmd_logout)
 
     serve = commands.add_parser("serve", help="run a local in-memory Hub until Ctrl-C")
-    serve.add_argument("--version", default=DEFAULT_LOCAL_VERSION, help="Hub version to emulate")
+    serve.add_argument(
+        "--hub-version",
+        dest="hub_version",
+        default=DEFAULT_LOCAL_VERSION,
+        help=f"Hub version to emulate (default: {DEFAULT_LOCAL_VERSION})",
+    )
+    serve.add_argument(
+        "--host",
+        default=DEFAULT_SERVE_HOST,
+        help=f"address to listen on (default: {DEFAULT_SERVE_HOST}, this machine only)",
+    )
     serve.add_argument("--port", type=int, default=ANY_PORT, help="port (default: a free one)")
+    _add_version_option(serve)
     serve.set_defaults(handler=_cmd_serve)
 
     quickstart = commands.add_parser(
-        "quickstart", help="the guided tour (python -m flamehub.quickstart)"
+        "quickstart",
+        parents=[connection],
+        help="the guided tour (python -m flamehub.quickstart)",
+        description="The guided tour: on the Hub of --url, FLAMEHUB_URL or the last login "
+        f"if there is one, else on an embedded local Hub of --hub-version "
+        f"(default {DEFAULT_LOCAL_VERSION}).",
     )
-    quickstart.add_argument("--hub-version", default=DEFAULT_LOCAL_VERSION)
     quickstart.set_defaults(handler=_cmd_quickstart)
 
     completion = commands.add_parser("completion", help="print a shell completion script")
     completion.add_argument("shell", choices=SHELLS)
+    _add_version_option(completion)
     completion.set_defaults(handler=_cmd_completion)
 
     for name, model in sorted(_resource_commands().items()):
@@ -221,6 +257,7 @@ def _add_resource(
     meta = meta_of(model)
     present = [g for g in generations if g in meta.generations] or list(generations)
     command = commands.add_parser(name, help=f"{meta.verbose_name_plural} ({meta.service} service)")
+    _add_version_option(command)
     sub = command.add_subparsers(dest="verb", metavar="<action>", required=True)
     added: set[str] = set()  # collection actions never shadow a subcommand above
 
@@ -328,6 +365,45 @@ def _settings(options: argparse.Namespace) -> _config.Settings:
     return _config.resolve(flags)
 
 
+def _check_url(url: str) -> None:
+    """Refuse a Hub URL that cannot be meant as given, with what to write instead."""
+    parts = urlsplit(url)
+    if parts.scheme not in URL_SCHEMES or not parts.netloc:
+        raise CommandError(
+            f"the Hub URL {url!r} has no http:// or https:// scheme; did you mean "
+            f"'https://{url}' (or 'http://{url}' for a Hub on this machine)?"
+        )
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    if last in SERVICES:
+        base = urlunsplit(
+            (parts.scheme, parts.netloc, parts.path.rstrip("/")[: -len(last) - 1], "", "")
+        )
+        raise CommandError(
+            f"the Hub URL {url!r} ends in the {last} service's /{last}; give the Hub's base "
+            f"URL instead ({base!r}): flamehub finds /auth, /core and /storage below it"
+        )
+
+
+def _connect(options: argparse.Namespace, settings: _config.Settings | None = None) -> Hub:
+    """The Hub of the connection settings, checked before anything is sent.
+
+    A user name without a password is asked for the password at a terminal and refused
+    elsewhere, rather than sending requests without credentials.
+    """
+    settings = _settings(options) if settings is None else settings
+    if settings.url:
+        _check_url(settings.url)
+    if settings.username and settings.auth() is None:
+        if not sys.stdin.isatty():
+            raise CommandError(
+                f"no password given for user {settings.username!r}: set "
+                f"{_config.ENVIRONMENT['password']}, run 'flamehub login', or run the "
+                "command in a terminal to be asked for it"
+            )
+        settings = attrs.evolve(settings, password=_prompt("Password", secret=True))
+    return settings.hub()
+
+
 def _split_words(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
@@ -413,7 +489,7 @@ def _warn_secret_flags(options: argparse.Namespace, err: TextIO) -> None:
 
 
 def _cmd_list(options: argparse.Namespace, out: TextIO) -> int:
-    with _settings(options).hub() as hub:
+    with _connect(options) as hub:
         query = options.model.objects.using(hub)
         if options.filter:
             query = query.filter(**_values.parse_assignments(options.filter, lookups=True))
@@ -433,7 +509,7 @@ def _cmd_list(options: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_get(options: argparse.Namespace, out: TextIO) -> int:
-    with _settings(options).hub() as hub:
+    with _connect(options) as hub:
         query = options.model.objects.using(hub)
         if options.include:
             query = query.include(*_split_words(options.include))
@@ -443,20 +519,20 @@ def _cmd_get(options: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_create(options: argparse.Namespace, out: TextIO) -> int:
     values = _values.parse_assignments(options.values)
-    with _settings(options).hub() as hub:
+    with _connect(options) as hub:
         _emit(options, out, options.model.objects.using(hub).create(**values))
     return EXIT_OK
 
 
 def _cmd_update(options: argparse.Namespace, out: TextIO) -> int:
     values = _values.parse_assignments(options.values)
-    with _settings(options).hub() as hub:
+    with _connect(options) as hub:
         _emit(options, out, options.model.objects.using(hub)._update(options.id, values))
     return EXIT_OK
 
 
 def _cmd_delete(options: argparse.Namespace, out: TextIO) -> int:
-    with _settings(options).hub() as hub:
+    with _connect(options) as hub:
         options.model.objects.using(hub)._delete(options.id)
     if getattr(options, "json", False):
         out.write(_render.to_json({"deleted": options.id}) + "\n")
@@ -488,7 +564,7 @@ def _call_action(
 
 def _cmd_action(options: argparse.Namespace, out: TextIO) -> int:
     positional, keywords = _action_arguments(options)
-    with _settings(options).hub() as hub:
+    with _connect(options) as hub:
         target = options.model.objects.using(hub).get(id=options.id)
         return _call_action(options, out, getattr(target, options.method), positional, keywords)
 
@@ -497,7 +573,7 @@ def _cmd_collection_action(options: argparse.Namespace, out: TextIO) -> int:
     positional, keywords = _action_arguments(options)
     if "using" in keywords:
         raise CommandError(f"{options.verb}: 'using' is set by the connection options")
-    with _settings(options).hub() as hub:
+    with _connect(options) as hub:
         keywords["using"] = hub
         method = getattr(options.model.objects, options.method)
         return _call_action(options, out, method, positional, keywords)
@@ -507,7 +583,7 @@ def _cmd_upload(options: argparse.Namespace, out: TextIO) -> int:
     for path in options.paths:
         if not Path(path).exists():
             raise CommandError(f"no such file or directory: {path}")
-    with _settings(options).hub() as hub:
+    with _connect(options) as hub:
         bucket = options.model.objects.using(hub).get(id=options.id)
         uploaded = bucket.upload(*options.paths, prefix=options.prefix, progress=_progress())
         _emit(options, out, uploaded)
@@ -515,7 +591,7 @@ def _cmd_upload(options: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_download(options: argparse.Namespace, out: TextIO) -> int:
-    with _settings(options).hub() as hub:
+    with _connect(options) as hub:
         stored = options.model.objects.using(hub).get(id=options.id)
         path = stored.download(to=options.to, progress=_progress(), overwrite=options.overwrite)
     if getattr(options, "json", False):
@@ -554,6 +630,7 @@ def _cmd_login(options: argparse.Namespace, out: TextIO) -> int:
             values["username"] = _prompt("Username")
         if not values["password"]:
             values["password"] = _prompt("Password", secret=True)
+    _check_url(values["url"])
     settings = _config.Settings(**values)
     if not options.no_check:
         from ..models import Realm
@@ -593,10 +670,16 @@ def _cmd_logout(options: argparse.Namespace, out: TextIO) -> int:
 def _cmd_serve(options: argparse.Namespace, out: TextIO) -> int:
     from ..testing import LocalHub
 
+    if not _is_loopback(options.host):
+        sys.stderr.write(
+            f"warning: listening on {_render.printable(options.host)}, reachable from other "
+            "machines: the local Hub's admin password is the same for everyone (printed "
+            "below) and anyone who can connect may read and change its data\n"
+        )
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        with LocalHub(version=options.version, port=options.port) as local:
+        with LocalHub(version=options.hub_version, host=options.host, port=options.port) as local:
             username, password = local.admin_credentials
             out.write(f"Local FLAME Hub {local.version} running at {local.url}\n")
             out.write(f"  admin username: {username}\n  admin password: {password}\n")
@@ -613,10 +696,26 @@ def _cmd_serve(options: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only (``localhost``, 127.x, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to any address
+
+
 def _cmd_quickstart(options: argparse.Namespace, out: TextIO) -> int:
     from .. import quickstart
 
-    return quickstart.main(["--hub-version", options.hub_version])
+    settings = _settings(options)
+    if not settings.url:  # no Hub given anywhere: the tour starts its own
+        quickstart.run(settings.hub_version or DEFAULT_LOCAL_VERSION, out)
+        return EXIT_OK
+    with _connect(options, settings) as hub:
+        quickstart.run(out=out, hub=hub)
+    return EXIT_OK
 
 
 def _cmd_completion(options: argparse.Namespace, out: TextIO) -> int:
