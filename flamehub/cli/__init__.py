@@ -44,7 +44,7 @@ from .._version import __version__
 from ..dialects import Generation
 from ..hub import SERVICES, Hub
 from ..resources.base import REGISTRY, Resource, action_spec, meta_of
-from ..resources.storage import BucketFileTransferMixin, BucketTransferMixin
+from ..resources.storage import BucketFile, BucketFileTransferMixin, BucketTransferMixin
 from . import _completion, _config, _render, _values
 from ._completion import COMPLETE_COMMAND, SHELLS, completion_script
 
@@ -59,6 +59,7 @@ __all__ = [
     "EXIT_TERMINATED",
     "EXIT_USAGE",
     "SECRET_FLAGS",
+    "UPLOAD_COLUMNS",
     "VERSION_TEXT",
     "CommandError",
     "Terminated",
@@ -91,6 +92,8 @@ ANY_PORT = 0
 DEFAULT_SERVE_HOST = "127.0.0.1"
 #: What ``--version`` prints, on every command.
 VERSION_TEXT = f"flamehub {__version__}"
+#: The columns of the table ``bucket upload`` prints: what was stored where.
+UPLOAD_COLUMNS = ("path", "size", "id")
 #: The schemes a Hub URL may have.
 URL_SCHEMES = ("http", "https")
 #: Options whose value may start with ``-`` (a descending sort key).
@@ -419,8 +422,21 @@ def _progress(stream: TextIO = sys.stderr) -> bool:
     return True
 
 
-def _emit(options: argparse.Namespace, out: TextIO, value: Any, fields: str | None = None) -> None:
-    """Write one record, a list of records or an action result, as JSON or readably."""
+def _emit(
+    options: argparse.Namespace,
+    out: TextIO,
+    value: Any,
+    fields: str | None = None,
+    *,
+    hub: Hub | None = None,
+    model: type[Resource] | None = None,
+    columns: Sequence[str] = (),
+) -> None:
+    """Write one record, a list of records or an action result, as JSON or readably.
+
+    A table's columns are ``fields``, else ``columns``, else those :mod:`._render` picks
+    from ``model``'s declaration for the Hub's generation, then the included relations.
+    """
     data = _render.plain(value)
     wanted = _split_words([fields]) if fields else None
     if wanted and isinstance(data, dict):
@@ -432,20 +448,58 @@ def _emit(options: argparse.Namespace, out: TextIO, value: Any, fields: str | No
     if getattr(options, "json", False):
         out.write(_render.to_json(data) + "\n")
     elif isinstance(data, list) and all(isinstance(row, dict) for row in data):
-        columns = wanted or _table_columns(options, data)
-        out.write(_render.render_table(data, columns) + "\n")
+        model = model or getattr(options, "model", None)
+        chosen = wanted or list(columns) or _table_columns(options, hub, model, data)
+        rows = [_summarized(model, row) for row in data]
+        out.write(_render.render_table(rows, chosen) + "\n")
     elif isinstance(data, dict):
-        out.write(_render.render_record(data) + "\n")
+        record = _summarized(model or getattr(options, "model", None), data)
+        out.write(_render.render_record(record) + "\n")
     elif data is not None:
         out.write(_render.printable(str(data)) + "\n")
 
 
-def _table_columns(options: argparse.Namespace, rows: list[dict[str, Any]]) -> list[str]:
-    model = getattr(options, "model", None)
-    available = (
-        list(meta_of(model).scalar_fields) if model else sorted({k for r in rows for k in r})
-    )
-    return _render.default_columns(rows, available)
+def _summarized(model: type[Resource] | None, row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with each included relation as its name (or id), for a table or record."""
+    relations = meta_of(model).relations if model else {}
+    return {key: _render.summary(cell) if key in relations else cell for key, cell in row.items()}
+
+
+def _check_fields(options: argparse.Namespace, hub: Hub) -> None:
+    """Refuse a ``--fields`` name the resource does not have, before the listing is sent."""
+    wanted = _split_words([options.fields]) if options.fields else []
+    if not wanted:
+        return
+    model: type[Resource] = options.model
+    known = _render.declared_columns(model, hub.generation)
+    known += [name for name in _split_words(options.include) if name in meta_of(model).relations]
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        raise errors.QueryError(
+            f"{model.__name__} has no field {unknown[0]!r}; fields it can show on Hub "
+            f"{hub.version}: {', '.join(sorted(known))}"
+        )
+
+
+def _generation(hub: Hub | None) -> Generation | None:
+    """The Hub's generation (known by then: the command's own request detected it)."""
+    if hub is None:
+        return None
+    return hub.generation
+
+
+def _table_columns(
+    options: argparse.Namespace,
+    hub: Hub | None,
+    model: type[Resource] | None,
+    rows: list[dict[str, Any]],
+) -> list[str]:
+    if model is None:  # an action's answer: whatever keys it has
+        return _render.default_columns(sorted({key for row in rows for key in row}))
+    included = _split_words(getattr(options, "include", None) or [])
+    return _render.default_columns(_render.declared_columns(model, _generation(hub))) + [
+        name for name in included if name in meta_of(model).relations
+    ]
 
 
 def _stored_secrets() -> list[str]:
@@ -504,7 +558,8 @@ def _cmd_list(options: argparse.Namespace, out: TextIO) -> int:
                 raise CommandError("--limit and --offset must not be negative")
             end = None if options.limit is None else options.offset + options.limit
             query = query[options.offset : end]
-        _emit(options, out, list(query), options.fields)
+        _check_fields(options, hub)
+        _emit(options, out, list(query), options.fields, hub=hub)
     return EXIT_OK
 
 
@@ -513,21 +568,22 @@ def _cmd_get(options: argparse.Namespace, out: TextIO) -> int:
         query = options.model.objects.using(hub)
         if options.include:
             query = query.include(*_split_words(options.include))
-        _emit(options, out, query.get(id=options.id), options.fields)
+        _check_fields(options, hub)
+        _emit(options, out, query.get(id=options.id), options.fields, hub=hub)
     return EXIT_OK
 
 
 def _cmd_create(options: argparse.Namespace, out: TextIO) -> int:
     values = _values.parse_assignments(options.values)
     with _connect(options) as hub:
-        _emit(options, out, options.model.objects.using(hub).create(**values))
+        _emit(options, out, options.model.objects.using(hub).create(**values), hub=hub)
     return EXIT_OK
 
 
 def _cmd_update(options: argparse.Namespace, out: TextIO) -> int:
     values = _values.parse_assignments(options.values)
     with _connect(options) as hub:
-        _emit(options, out, options.model.objects.using(hub)._update(options.id, values))
+        _emit(options, out, options.model.objects.using(hub)._update(options.id, values), hub=hub)
     return EXIT_OK
 
 
@@ -586,7 +642,7 @@ def _cmd_upload(options: argparse.Namespace, out: TextIO) -> int:
     with _connect(options) as hub:
         bucket = options.model.objects.using(hub).get(id=options.id)
         uploaded = bucket.upload(*options.paths, prefix=options.prefix, progress=_progress())
-        _emit(options, out, uploaded)
+        _emit(options, out, uploaded, hub=hub, model=BucketFile, columns=UPLOAD_COLUMNS)
     return EXIT_OK
 
 

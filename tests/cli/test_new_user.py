@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -141,3 +143,94 @@ def test_a_url_without_scheme_or_with_a_service_path_gets_a_hint(
         result = cli(*argv)
         assert result.code == 1, result
         assert result.err.startswith("error: the Hub URL") and hint in result.err
+
+
+# -- item 5: --include is visible; bucket upload shows what was stored -------------------
+
+
+def _project_with_analysis(cli) -> tuple[str, str, str]:
+    name = f"cli-project-{uuid.uuid4().hex[:6]}"
+    project = cli("project", "create", f"name={name}", "--json")
+    assert project.code == 0, project.err
+    project_id = json.loads(project.out)["id"]
+    analysis = cli("analysis", "create", f"project_id={project_id}", "name=cli-analysis", "--json")
+    assert analysis.code == 0, analysis.err
+    return name, project_id, json.loads(analysis.out)["id"]
+
+
+def test_include_shows_the_related_record(cli, flamehub_env) -> None:
+    project_name, project_id, analysis_id = _project_with_analysis(cli)
+    query = ("analysis", "list", "--filter", f"id={analysis_id}")
+
+    plain = json.loads(cli(*query, "--json").out)
+    assert "project" not in plain[0]
+    included = json.loads(cli(*query, "--include", "project", "--json").out)
+    assert included[0]["project"]["id"] == project_id
+    assert included[0]["project"]["name"] == project_name
+
+    table = cli(*query, "--include", "project").out.splitlines()
+    assert table[0].split()[-1] == "project"
+    assert table[2].split()[-1] == project_name
+    assert "project" not in cli(*query).out.splitlines()[0].split()
+
+    shown = cli("analysis", "get", analysis_id, "--include", "project")
+    assert shown.code == 0, shown.err
+    assert ["project", project_name] in [line.split() for line in shown.out.splitlines()]
+    got = json.loads(cli("analysis", "get", analysis_id, "--include", "project", "--json").out)
+    assert got["project"]["name"] == project_name
+    picked = cli(*query, "--include", "project", "--fields", "name,project", "--json")
+    assert json.loads(picked.out)[0]["project"]["id"] == project_id
+
+
+def test_bucket_upload_table_lists_the_uploaded_files(cli, flamehub_env, tmp_path) -> None:
+    (tmp_path / "a.txt").write_bytes(b"x" * 7)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.bin").write_bytes(b"y" * 300)
+    bucket = cli("bucket", "create", f"name=cli-{uuid.uuid4().hex[:6]}", "--json")
+    bucket_id = json.loads(bucket.out)["id"]
+    uploaded = cli("bucket", "upload", bucket_id, str(tmp_path / "a.txt"), str(tmp_path / "sub"))
+    assert uploaded.code == 0, uploaded.err
+    lines = uploaded.out.splitlines()
+    assert lines[0].split() == ["path", "size", "id"]
+    assert sorted(tuple(line.split()[:2]) for line in lines[2:]) == [
+        ("a.txt", "7"),
+        ("b.bin", "300"),
+    ]
+
+
+# -- item 7: --fields is checked --------------------------------------------------------
+
+
+def test_unknown_fields_are_refused_with_the_allowed_list(cli, flamehub_env) -> None:
+    for argv in (
+        ("node", "list", "--fields", "name,nope"),
+        ("node", "get", str(uuid.uuid4()), "--fields", "nope"),
+    ):
+        result = cli(*argv)
+        assert result.code == 1 and result.out == ""
+        assert result.err.startswith("error: Node has no field 'nope'; fields it can show")
+        assert "realm_id" in result.err and "name" in result.err
+    # legacy Hubs have no client_id on nodes: the list is the generation's
+    legacy = flamehub_env.version.startswith("0.8")
+    client = cli("node", "list", "--fields", "client_id")
+    assert client.code == (1 if legacy else 0), client.err
+
+
+# -- item 8: table columns come from the declaration ------------------------------------
+
+
+def test_table_columns_do_not_depend_on_the_rows(cli, flamehub_env) -> None:
+    from flamehub.cli._render import MAX_DEFAULT_COLUMNS
+
+    prefix = f"cols-{uuid.uuid4().hex[:6]}-"
+    query = ("node", "list", "--filter", f"name__startswith={prefix}")
+    empty = cli(*query)
+    assert empty.code == 0, empty.err
+    header = empty.out.splitlines()[0].split()
+    assert header[:2] == ["id", "name"] and len(header) == MAX_DEFAULT_COLUMNS
+    realm = json.loads(cli("realm", "list", "--filter", "name=master", "--json").out)[0]["id"]
+    created = cli("node", "create", f"name={prefix}0", f"realm_id={realm}", "--json")
+    node_id = json.loads(created.out)["id"]
+    assert cli("node", "update", node_id, "hidden=true").code == 0
+    assert cli(*query).out.splitlines()[0].split() == header
+    assert cli("node", "delete", node_id).code == 0
