@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import enum
 import getpass
 import inspect
 import ipaddress
@@ -43,7 +44,7 @@ from .. import errors, models  # noqa: F401 - models fill the resource registry
 from .._version import __version__
 from ..dialects import Generation
 from ..hub import SERVICES, Hub
-from ..resources.base import REGISTRY, Resource, action_spec, meta_of
+from ..resources.base import REGISTRY, FieldSpec, Resource, action_spec, meta_of
 from ..resources.storage import BucketFile, BucketFileTransferMixin, BucketTransferMixin
 from . import _completion, _config, _render, _values
 from ._completion import COMPLETE_COMMAND, SHELLS, completion_script
@@ -94,6 +95,8 @@ DEFAULT_SERVE_HOST = "127.0.0.1"
 VERSION_TEXT = f"flamehub {__version__}"
 #: The columns of the table ``bucket upload`` prints: what was stored where.
 UPLOAD_COLUMNS = ("path", "size", "id")
+#: How ``create --help`` names a field kind (the others by their kind: ``uuid``, ``int`` ...).
+FIELD_TYPE_NAMES = {"str": "text", "bool": "true/false", "json": "JSON", "datetime": "date-time"}
 #: The schemes a Hub URL may have.
 URL_SCHEMES = ("http", "https")
 #: Options whose value may start with ``-`` (a descending sort key).
@@ -264,20 +267,31 @@ def _add_resource(
     sub = command.add_subparsers(dest="verb", metavar="<action>", required=True)
     added: set[str] = set()  # collection actions never shadow a subcommand above
 
-    def leaf(verb: str, help_text: str) -> argparse.ArgumentParser:
+    def leaf(verb: str, help_text: str, description: str | None = None) -> argparse.ArgumentParser:
         added.add(verb)
-        parser = sub.add_parser(verb, parents=[connection], help=help_text)
+        parser = sub.add_parser(
+            verb,
+            parents=[connection],
+            help=help_text,
+            description=description,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         parser.set_defaults(model=model)
         return parser
 
-    def record_verb(verb: str, operation: str, help_text: str) -> argparse.ArgumentParser | None:
+    def record_verb(
+        verb: str, operation: str, help_text: str, fields: str | None = None
+    ) -> argparse.ArgumentParser | None:
         """A record verb, if ``operation`` exists on one of the generations considered."""
         where = [g for g in present if meta.allows_any(operation, [g])]
         if not where:
             return None
         if len(where) < len(present):
             help_text += f" ({', '.join(g.value for g in where)} Hubs)"
-        parser = leaf(verb, help_text)
+        description = help_text
+        if fields is not None:
+            description += "\n\n" + _fields_help(model, fields, where)
+        parser = leaf(verb, help_text, description)
         parser.set_defaults(operation=operation)
         return parser
 
@@ -311,11 +325,13 @@ def _add_resource(
         getting.add_argument("--include", action="append", default=[])
         getting.add_argument("--fields", help="fields to show, comma-separated")
         getting.set_defaults(handler=_cmd_get)
-    creating = record_verb("create", "creatable", f"create one {meta.name} from key=value fields")
+    creating = record_verb(
+        "create", "creatable", f"create one {meta.name} from key=value fields", "create"
+    )
     if creating is not None:
         creating.add_argument("values", nargs="*", metavar="KEY=VALUE")
         creating.set_defaults(handler=_cmd_create)
-    updating = record_verb("update", "updatable", f"change fields of one {meta.name}")
+    updating = record_verb("update", "updatable", f"change fields of one {meta.name}", "update")
     if updating is not None:
         updating.add_argument("id")
         updating.add_argument("values", nargs="+", metavar="KEY=VALUE")
@@ -326,8 +342,8 @@ def _add_resource(
         deleting.set_defaults(handler=_cmd_delete)
 
     for verb, method in _actions_of(model).items():
-        doc = inspect.getdoc(getattr(model, method)) or ""
-        acting = leaf(verb, doc.split("\n", 1)[0] or f"the {method} action")
+        doc = _render.plain_text(inspect.getdoc(getattr(model, method)) or "")
+        acting = leaf(verb, doc.split("\n", 1)[0] or f"the {method} action", doc or None)
         acting.add_argument("id")
         acting.add_argument(
             "arguments", nargs="*", metavar="ARG", help="positional arguments or key=value"
@@ -337,8 +353,8 @@ def _add_resource(
     for verb, method in _actions_of(type(model.objects)).items():
         if verb in added:
             continue
-        doc = inspect.getdoc(getattr(type(model.objects), method)) or ""
-        acting = leaf(verb, doc.split("\n", 1)[0] or f"the {method} action")
+        doc = _render.plain_text(inspect.getdoc(getattr(type(model.objects), method)) or "")
+        acting = leaf(verb, doc.split("\n", 1)[0] or f"the {method} action", doc or None)
         acting.add_argument(
             "arguments", nargs="*", metavar="ARG", help="positional arguments or key=value"
         )
@@ -358,6 +374,49 @@ def _add_resource(
             "--overwrite", action="store_true", help="replace an existing file (default: refuse)"
         )
         downloading.set_defaults(handler=_cmd_download)
+
+
+def _field_type(spec: FieldSpec) -> str:
+    """How ``create --help`` names a field's type: its kind, or an enum's values."""
+    if spec.kind == "enum" and isinstance(spec.type, type) and issubclass(spec.type, enum.Enum):
+        return "one of " + ", ".join(str(member.value) for member in spec.type)
+    return FIELD_TYPE_NAMES.get(spec.kind, spec.kind)
+
+
+def _fields_help(model: type[Resource], body: str, generations: Sequence[Generation]) -> str:
+    """The fields a ``body`` ("create" or "update") may carry, as ``create --help`` lists them.
+
+    Read from the resource declaration: each field's type (an enum's values), whether a
+    create needs it, and the Hubs that have it when not all of ``generations`` do.
+    """
+    meta = meta_of(model)
+    lines: list[tuple[str, str]] = []
+    for name, spec in meta.scalar_fields.items():
+        sendable = spec.options.create if body == "create" else spec.options.update
+        where = [g for g in generations if spec.exists_on(g)]
+        if not sendable or not where:
+            continue
+        notes = [_field_type(spec)]
+        if body == "create":
+            needed = [g for g in where if name in meta.required_on_create(g)]
+            if needed:
+                notes.append("required" + _only_on(needed, where))
+        if len(where) < len(generations):
+            notes.append(_only_on(where, generations).strip(" ()"))
+        lines.append((f"{name}=", "; ".join(notes)))
+    if not lines:
+        return f"fields: none can be set on {body}"
+    width = max(len(key) for key, _ in lines)
+    return "fields (KEY=VALUE):\n" + "\n".join(
+        f"  {key.ljust(width)}  {text}" for key, text in lines
+    )
+
+
+def _only_on(some: Sequence[Generation], every: Sequence[Generation]) -> str:
+    """`` (legacy Hubs)`` when ``some`` is not ``every`` generation, else nothing."""
+    if len(some) == len(every):
+        return ""
+    return f" ({', '.join(g.value for g in some)} Hubs)"
 
 
 # -- helpers --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -94,6 +95,35 @@ def printable(text: str) -> str:
     'a\\\\x1b]52;c;eA==\\\\x07b'
     """
     return CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+_ROLE = re.compile(r":(?:[\w-]+:)+`(~?)([^`]+)`")
+_LITERAL = re.compile(r"``(.+?)``")
+_INTERPRETED = re.compile(r"`([^`]+)`_{0,2}")
+
+
+def _role_text(match: re.Match[str]) -> str:
+    tilde, target = match.groups()
+    title, bracket, _ = target.partition(" <")
+    if bracket:  # :doc:`the guide <queries>` -> the guide
+        return title
+    return target.rsplit(".", 1)[-1] if tilde else target
+
+
+def plain_text(doc: str) -> str:
+    """A docstring as terminal text: reStructuredText roles and literals unwrapped.
+
+    ``:class:`~flamehub.Hub``` becomes ``Hub``, ````code```` becomes ``code`` and a
+    paragraph ending in ``::`` ends in ``:``.
+
+    >>> plain_text("Run :meth:`~flamehub.Hub.close` with ``force=True``. Example::")
+    'Run close with force=True. Example:'
+    """
+    text = _ROLE.sub(_role_text, doc)
+    text = _LITERAL.sub(r"\1", text)
+    text = _INTERPRETED.sub(r"\1", text)
+    text = text.replace("\\ ", "")  # ``include``\ s -> includes
+    return re.sub(r"(\S)::$", r"\1:", text, flags=re.MULTILINE)
 
 
 def to_json(value: Any) -> str:

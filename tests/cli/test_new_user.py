@@ -234,3 +234,57 @@ def test_table_columns_do_not_depend_on_the_rows(cli, flamehub_env) -> None:
     assert cli("node", "update", node_id, "hidden=true").code == 0
     assert cli(*query).out.splitlines()[0].split() == header
     assert cli("node", "delete", node_id).code == 0
+
+
+# -- item 7: create --help lists the fields; action help is plain text ------------------
+
+
+def test_create_help_lists_fields_types_required_and_enum_values(config_home: Path) -> None:
+    from flamehub.models import Node, NodeType
+    from flamehub.resources.base import meta_of
+
+    result = subprocess.run(
+        [_script(), "node", "create", "--help"],
+        capture_output=True,
+        text=True,
+        env=_child_env(config_home),
+        timeout=TIMEOUT,
+        check=True,
+    )
+    rows = {
+        line.split()[0]: line.split(None, 1)[1]
+        for line in result.stdout.split("fields (KEY=VALUE):\n", 1)[1].split("\n\n")[0].splitlines()
+    }
+    meta = meta_of(Node)
+    creatable = {f"{name}=" for name, spec in meta.scalar_fields.items() if spec.options.create}
+    assert set(rows) == creatable  # readonly fields (id, created_at ...) are not offered
+    assert "required" in rows["name="] and "required" not in rows["hidden="]
+    assert rows["type="] == "one of " + ", ".join(kind.value for kind in NodeType)
+    assert rows["hidden="] == "true/false" and rows["realm_id="] == "uuid"
+
+
+def test_update_help_lists_what_an_update_may_change(cli, config_home) -> None:
+    result = cli("--hub-version", "0.8.13", "node", "update", "--help")
+    assert result.code == 0
+    assert "  name=" in result.out and "realm_id=" not in result.out  # create-only
+    assert "client_id=" not in result.out  # not on legacy Hubs
+    assert "required" not in result.out.split("fields (KEY=VALUE):", 1)[1]
+
+
+def test_action_help_is_plain_text(cli, config_home) -> None:
+    from flamehub.cli import _actions_of, _resource_commands
+
+    checked = 0
+    for name, model in _resource_commands().items():
+        for owner in (model, type(model.objects)):
+            for verb in _actions_of(owner):
+                shown = cli(name, verb, "--help")
+                assert shown.code == 0, (name, verb)
+                for markup in ("``", ":class:", ":meth:", ":func:", ":attr:", "::\n"):
+                    assert markup not in shown.out, (name, verb, markup)
+                checked += 1
+        listing = cli(name, "--help").out
+        assert "``" not in listing and ":class:" not in listing
+    assert checked > 10
+    rotate = cli("analysis", "rotate-client-secret", "--help").out
+    assert "generated (None)." in rotate and "Example:\n" in rotate
