@@ -365,7 +365,19 @@ def _add_resource(
         uploading.add_argument("id", help="the bucket's id")
         uploading.add_argument("paths", nargs="+", metavar="PATH")
         uploading.add_argument("--prefix", default="", help="a directory inside the bucket")
+        uploading.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="replace files at the same paths: delete them, then upload (default: refuse)",
+        )
         uploading.set_defaults(handler=_cmd_upload)
+        fetching = leaf("download", "download every file of the bucket into a directory")
+        fetching.add_argument("id", help="the bucket's id")
+        fetching.add_argument("--to", default=".", help="the directory (default: .)")
+        fetching.add_argument(
+            "--overwrite", action="store_true", help="replace existing files (default: refuse)"
+        )
+        fetching.set_defaults(handler=_cmd_download_all)
     if issubclass(model, BucketFileTransferMixin):
         downloading = leaf("download", "download the file")
         downloading.add_argument("id", help="the file's id")
@@ -700,7 +712,12 @@ def _cmd_upload(options: argparse.Namespace, out: TextIO) -> int:
             raise CommandError(f"no such file or directory: {path}")
     with _connect(options) as hub:
         bucket = options.model.objects.using(hub).get(id=options.id)
-        uploaded = bucket.upload(*options.paths, prefix=options.prefix, progress=_progress())
+        uploaded = bucket.upload(
+            *options.paths,
+            prefix=options.prefix,
+            progress=_progress(),
+            overwrite=options.overwrite,
+        )
         _emit(options, out, uploaded, hub=hub, model=BucketFile, columns=UPLOAD_COLUMNS)
     return EXIT_OK
 
@@ -713,6 +730,20 @@ def _cmd_download(options: argparse.Namespace, out: TextIO) -> int:
         out.write(_render.to_json({"id": options.id, "path": str(path)}) + "\n")
     else:
         out.write(_render.printable(f"Saved {path}") + "\n")
+    return EXIT_OK
+
+
+def _cmd_download_all(options: argparse.Namespace, out: TextIO) -> int:
+    with _connect(options) as hub:
+        bucket = options.model.objects.using(hub).get(id=options.id)
+        paths = bucket.download_all(
+            to=options.to, progress=_progress(), overwrite=options.overwrite
+        )
+    if getattr(options, "json", False):
+        out.write(_render.to_json({"id": options.id, "paths": [str(p) for p in paths]}) + "\n")
+    else:
+        for path in paths:
+            out.write(_render.printable(f"Saved {path}") + "\n")
     return EXIT_OK
 
 

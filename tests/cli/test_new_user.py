@@ -288,3 +288,71 @@ def test_action_help_is_plain_text(cli, config_home) -> None:
     assert checked > 10
     rotate = cli("analysis", "rotate-client-secret", "--help").out
     assert "generated (None)." in rotate and "Example:\n" in rotate
+
+
+# -- item 9: upload conflicts, --overwrite, bucket download ------------------------------
+
+
+def test_upload_conflict_names_the_file_and_overwrite_replaces_it(
+    cli, flamehub_env, tmp_path
+) -> None:
+    source = tmp_path / "metrics.csv"
+    source.write_bytes(b"a,b\n1,2\n")
+    bucket = json.loads(cli("bucket", "create", f"name=up-{uuid.uuid4().hex[:6]}", "--json").out)
+    upload = ("bucket", "upload", bucket["id"], str(source), "--prefix", "run-1")
+    first = cli(*upload, "--json")
+    assert first.code == 0, first.err
+    (old_row,) = json.loads(first.out)
+
+    source.write_bytes(b"a,b\n1,2\n3,4\n")
+    again = cli(*upload)
+    assert again.code == 1 and again.err.startswith("error: 409")
+    assert "the bucket already has run-1/metrics.csv" in again.err
+    assert "--overwrite" in again.err and again.err.count("\n") == 1
+
+    replaced = cli(*upload, "--overwrite", "--json")
+    assert replaced.code == 0, replaced.err
+    (new_row,) = json.loads(replaced.out)
+    assert (new_row["path"], new_row["size"]) == ("run-1/metrics.csv", 12)
+    listed = cli("bucket-file", "list", "--filter", f"bucket_id={bucket['id']}", "--json")
+    assert [row["id"] for row in json.loads(listed.out)] == [new_row["id"]]
+    assert new_row["id"] != old_row["id"]
+
+    # the Python API: the same refusal, and overwrite=True
+    from flamehub import Conflict, Hub, PasswordAuth
+    from flamehub.models import Bucket
+
+    with Hub(flamehub_env.url, auth=PasswordAuth("admin", ADMIN_PASSWORD)) as hub:
+        stored = Bucket.objects.using(hub).get(id=bucket["id"])
+        with pytest.raises(Conflict, match=r"already has run-1/metrics\.csv; upload with"):
+            stored.upload(("run-1/metrics.csv", b"x"), ("run-1/new.txt", b"y"))
+        (row,) = stored.upload(("run-1/metrics.csv", b"xyz"), overwrite=True)
+        assert row.size == 3
+        assert [f.path for f in stored.storage_files] == ["run-1/metrics.csv"]
+
+
+def test_bucket_download_saves_every_file_into_a_directory(cli, flamehub_env, tmp_path) -> None:
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "top.txt").write_bytes(b"top")
+    (tree / "sub" / "deep.bin").write_bytes(bytes(range(256)))
+    bucket_id = json.loads(
+        cli("bucket", "create", f"name=dl-{uuid.uuid4().hex[:6]}", "--json").out
+    )["id"]
+    assert cli("bucket", "upload", bucket_id, str(tree)).code == 0
+
+    target = tmp_path / "out"
+    saved = cli("bucket", "download", bucket_id, "--to", str(target))
+    assert saved.code == 0, saved.err
+    assert (target / "top.txt").read_bytes() == b"top"
+    assert (target / "sub" / "deep.bin").read_bytes() == bytes(range(256))
+    assert sorted(saved.out.splitlines()) == sorted(
+        f"Saved {target / name}" for name in ("sub/deep.bin", "top.txt")
+    )
+    refused = cli("bucket", "download", bucket_id, "--to", str(target), "--json")
+    assert refused.code == 1 and "exists" in refused.err and refused.out == ""
+    again = cli("bucket", "download", bucket_id, "--to", str(target), "--overwrite", "--json")
+    assert again.code == 0, again.err
+    assert sorted(json.loads(again.out)["paths"]) == sorted(
+        str(target / name) for name in ("sub/deep.bin", "top.txt")
+    )
