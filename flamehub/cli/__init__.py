@@ -9,6 +9,7 @@ with ``list``, ``get``, ``create``, ``update``, ``delete`` and its actions::
     flamehub analysis command <id> buildStart
     flamehub bucket upload <bucket-id> results/ notes.txt
     flamehub bucket-file download <id> --to downloads/
+    flamehub bucket download <bucket-id> --to results/               # every file
     flamehub serve --hub-version 0.8.13                              # a local Hub for trying
     eval "$(flamehub completion bash)"
 
