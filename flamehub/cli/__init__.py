@@ -443,6 +443,8 @@ def _settings(options: argparse.Namespace) -> _config.Settings:
 def _check_url(url: str) -> None:
     """Refuse a Hub URL that cannot be meant as given, with what to write instead."""
     parts = urlsplit(url)
+    if "://" in url and (parts.scheme not in URL_SCHEMES or not parts.netloc):
+        raise CommandError(f"the Hub URL {url!r} must start with http:// or https://")
     if parts.scheme not in URL_SCHEMES or not parts.netloc:
         raise CommandError(
             f"the Hub URL {url!r} has no http:// or https:// scheme; did you mean "

@@ -134,6 +134,7 @@ def test_a_user_name_without_password_and_no_terminal_is_refused(
         ("http://localhost:3000/core", "base URL instead ('http://localhost:3000')"),
         ("https://hub.example.org/storage/", "base URL instead ('https://hub.example.org')"),
         ("https://hub.example.org/x/auth", "('https://hub.example.org/x')"),
+        ("ftp://hub.example.org", "must start with http:// or https://"),
     ],
 )
 def test_a_url_without_scheme_or_with_a_service_path_gets_a_hint(
