@@ -124,6 +124,18 @@ def test_a_user_name_without_password_and_no_terminal_is_refused(
     assert result.code == 1
     assert result.err.startswith("error: no password given for user 'admin'")
     assert "FLAMEHUB_PASSWORD" in result.err and result.err.count("\n") == 1
+    # the real script, stdin not a terminal (a pipe from /dev/null), the user from the env
+    child = subprocess.run(
+        [_script(), "--url", "http://127.0.0.1:9", "node", "list"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=_child_env(config_home, FLAMEHUB_USERNAME="admin"),
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert child.returncode == 1
+    assert child.stderr.startswith("error: no password given for user 'admin'")
 
 
 @pytest.mark.parametrize(
