@@ -552,7 +552,7 @@ def upload(
             stored.delete(using=hub)
     try:
         rows = _upload_parts(hub, bucket_id, parts, chunk_size=chunk_size, progress=progress)
-    except errors.Conflict as error:
+    except errors.Conflict as error:  # assumed: no recording shows it; hub-api.md infers 409
         taken = existing_files(hub, bucket_id, [part.name for part in parts])
         if not taken:
             raise

@@ -306,9 +306,12 @@ def test_action_help_is_plain_text(cli, config_home) -> None:
 # -- item 9: upload conflicts, --overwrite, bucket download ------------------------------
 
 
-def test_upload_conflict_names_the_file_and_overwrite_replaces_it(
+def test_upload_conflict_names_the_file_and_overwrite_replaces_it_assuming_409(
     cli, flamehub_env, tmp_path
 ) -> None:
+    # Assumption: no recording shows a real Hub's answer to an upload over an existing
+    # path; hub-api.md infers a 409 from the unique (bucketId, path) index, and the local
+    # Hub answers so.
     source = tmp_path / "metrics.csv"
     source.write_bytes(b"a,b\n1,2\n")
     bucket = json.loads(cli("bucket", "create", f"name=up-{uuid.uuid4().hex[:6]}", "--json").out)
