@@ -540,17 +540,83 @@ def upload(
     prefix: str = "",
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: ProgressOption = None,
+    overwrite: bool = False,
 ) -> list[dict[str, Any]]:
     """Upload files into a storage bucket; returns the Hub's bucket-file rows (checked).
 
     ``POST <storage>/buckets/<bucket_id>/upload`` with a streamed multipart body. The rows'
     paths and sizes are checked against what was sent (:class:`TransferSizeMismatch`).
+    A bucket holds one file per path: the Hub refuses to upload over one
+    (:class:`~flamehub.errors.Conflict`, naming the files that exist); ``overwrite=True``
+    deletes those files first, then uploads (two steps: not atomic).
 
     Example::
 
-        rows = upload(hub, bucket.id, ["model.pt"], progress=True)
+        rows = upload(hub, bucket.id, ["model.pt"], progress=True, overwrite=True)
     """
     parts = collect_parts(sources, prefix=prefix)
+    if overwrite:
+        for stored in existing_files(hub, bucket_id, [part.name for part in parts]).values():
+            stored.delete(using=hub)
+    try:
+        rows = _upload_parts(hub, bucket_id, parts, chunk_size=chunk_size, progress=progress)
+    except errors.Conflict as error:  # assumed: no recording shows it; hub-api.md infers 409
+        taken = existing_files(hub, bucket_id, [part.name for part in parts])
+        if not taken:
+            raise
+        raise errors.Conflict(
+            error.status_code,
+            code=error.code,
+            message=f"{error.message} (the bucket already has {', '.join(sorted(taken))}; "
+            "upload with overwrite=True, or --overwrite on the command line, to replace them)",
+            issues=error.issues,
+            body=error.body,
+            method=error.method,
+            url=error.url,
+        ) from error
+    return rows
+
+
+#: How many names one bucket-file lookup of :func:`existing_files` asks for.
+EXISTING_LOOKUP_BATCH = 50
+
+
+def existing_files(hub: Hub, bucket_id: Any, paths: Sequence[str]) -> dict[str, Any]:
+    """The bucket's files at ``paths``: path -> :class:`~flamehub.models.BucketFile`.
+
+    Bucket files cannot be filtered by path, so this asks for their base names and keeps
+    the rows whose path (else directory and name) is one of ``paths``.
+
+    Example::
+
+        existing_files(hub, bucket.id, ["results/metrics.csv"])
+    """
+    from .resources.storage import BucketFile
+
+    wanted = set(paths)
+    names = sorted({posixpath.basename(path) for path in wanted})
+    found: dict[str, Any] = {}
+    for start in range(0, len(names), EXISTING_LOOKUP_BATCH):
+        batch = names[start : start + EXISTING_LOOKUP_BATCH]
+        rows = BucketFile.objects.using(hub).filter(bucket_id=bucket_id, name__in=batch)
+        for row in rows:
+            directory = (row.directory or "").strip("/")
+            path = row.path or (
+                f"{directory}/{row.name}" if directory not in ("", ".") else row.name
+            )
+            if path in wanted:
+                found[str(path)] = row
+    return found
+
+
+def _upload_parts(
+    hub: Hub,
+    bucket_id: Any,
+    parts: list[UploadPart],
+    *,
+    chunk_size: int,
+    progress: ProgressOption,
+) -> list[dict[str, Any]]:
     description = parts[0].name if len(parts) == 1 else f"{len(parts)} files"
     total = sum(part.size for part in parts)
     with Progress(progress, total=total, description=f"upload {description}") as reporter:
@@ -1242,6 +1308,7 @@ __all__ = [
     "DEFAULT_EXPANSION_RATIO",
     "DEFAULT_RESUME_ATTEMPTS",
     "DOWNLOAD_HEADERS",
+    "EXISTING_LOOKUP_BATCH",
     "MAX_EXTRACTED_MTIME",
     "MIN_CHUNK_SIZE",
     "AnalysisFilesTimeout",
@@ -1267,6 +1334,7 @@ __all__ = [
     "check_download_directory",
     "collect_parts",
     "download_target",
+    "existing_files",
     "expansion_limit",
     "extract_tar_stream",
     "is_file_object",

@@ -42,7 +42,11 @@ SAMPLE_FILE_BYTES = 64 * 1024
 
 
 @contextlib.contextmanager
-def _connect(local_version: str, out: TextIO) -> Iterator[Hub]:
+def _connect(local_version: str, out: TextIO, given: Hub | None = None) -> Iterator[Hub]:
+    if given is not None:  # the caller's connection (``flamehub quickstart --url ...``)
+        out.write(f"Using the Hub at {given.core_url} (given by the caller)\n")
+        yield given
+        return
     if os.environ.get(ENV_URL):
         hub = Hub.from_env()
         out.write(f"Using the Hub at {os.environ[ENV_URL]} (from {ENV_URL})\n")
@@ -60,8 +64,10 @@ def _connect(local_version: str, out: TextIO) -> Iterator[Hub]:
             yield hub
 
 
-def run(local_version: str = DEFAULT_LOCAL_VERSION, out: TextIO = sys.stdout) -> None:
-    """Run the tour, printing each step to ``out``.
+def run(
+    local_version: str = DEFAULT_LOCAL_VERSION, out: TextIO = sys.stdout, hub: Hub | None = None
+) -> None:
+    """Run the tour, printing each step to ``out``; on ``hub`` when one is given.
 
     Example::
 
@@ -71,7 +77,7 @@ def run(local_version: str = DEFAULT_LOCAL_VERSION, out: TextIO = sys.stdout) ->
     suffix = uuid.uuid4().hex[:6]
     created: list[Node | Bucket] = []
     nodes: list[Node] = []
-    with _connect(local_version, out) as hub:
+    with _connect(local_version, out, hub) as hub:
         previous = flamehub.connect(hub)
         try:
             out.write(f"1. Hub version {hub.version} ({hub.generation.value} API generation)\n")

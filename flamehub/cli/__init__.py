@@ -9,7 +9,8 @@ with ``list``, ``get``, ``create``, ``update``, ``delete`` and its actions::
     flamehub analysis command <id> buildStart
     flamehub bucket upload <bucket-id> results/ notes.txt
     flamehub bucket-file download <id> --to downloads/
-    flamehub serve --version 0.8.13                                  # a local Hub for trying
+    flamehub bucket download <bucket-id> --to results/               # every file
+    flamehub serve --hub-version 0.8.13                              # a local Hub for trying
     eval "$(flamehub completion bash)"
 
 Connection settings come from flags, then ``FLAMEHUB_*`` variables, then the config file
@@ -24,8 +25,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import enum
 import getpass
 import inspect
+import ipaddress
 import os
 import signal
 import sys
@@ -33,14 +36,17 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit, urlunsplit
 
+import attrs
 import requests
 
 from .. import errors, models  # noqa: F401 - models fill the resource registry
 from .._version import __version__
 from ..dialects import Generation
-from ..resources.base import REGISTRY, Resource, action_spec, meta_of
-from ..resources.storage import BucketFileTransferMixin, BucketTransferMixin
+from ..hub import SERVICES, Hub
+from ..resources.base import REGISTRY, FieldSpec, Resource, action_spec, meta_of
+from ..resources.storage import BucketFile, BucketFileTransferMixin, BucketTransferMixin
 from . import _completion, _config, _render, _values
 from ._completion import COMPLETE_COMMAND, SHELLS, completion_script
 
@@ -48,12 +54,15 @@ __all__ = [
     "ANY_PORT",
     "DASH_VALUE_OPTIONS",
     "DEFAULT_LOCAL_VERSION",
+    "DEFAULT_SERVE_HOST",
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_TERMINATED",
     "EXIT_USAGE",
     "SECRET_FLAGS",
+    "UPLOAD_COLUMNS",
+    "VERSION_TEXT",
     "CommandError",
     "Terminated",
     "build_parser",
@@ -81,6 +90,16 @@ SECRET_FLAGS: dict[str, str] = {
 DEFAULT_LOCAL_VERSION = "0.14.0"
 #: The ``--port`` of ``flamehub serve`` that means "any free port".
 ANY_PORT = 0
+#: The address ``flamehub serve`` listens on by default: this machine only.
+DEFAULT_SERVE_HOST = "127.0.0.1"
+#: What ``--version`` prints, on every command.
+VERSION_TEXT = f"flamehub {__version__}"
+#: The columns of the table ``bucket upload`` prints: what was stored where.
+UPLOAD_COLUMNS = ("path", "size", "id")
+#: How ``create --help`` names a field kind (the others by their kind: ``uuid``, ``int`` ...).
+FIELD_TYPE_NAMES = {"str": "text", "bool": "true/false", "json": "JSON", "datetime": "date-time"}
+#: The schemes a Hub URL may have.
+URL_SCHEMES = ("http", "https")
 #: Options whose value may start with ``-`` (a descending sort key).
 DASH_VALUE_OPTIONS = ("--order",)
 
@@ -132,7 +151,15 @@ def _connection_options() -> argparse.ArgumentParser:
         "--hub-version", dest="hub_version", help="skip detection (FLAMEHUB_HUB_VERSION)"
     )
     parent.add_argument("--json", action="store_true", help="machine-readable JSON output")
+    _add_version_option(parent)
     return parent
+
+
+def _add_version_option(parser: argparse.ArgumentParser) -> None:
+    """``--version``: flamehub's own version, on every command and subcommand."""
+    parser.add_argument(
+        "--version", action="version", version=VERSION_TEXT, help="print flamehub's version"
+    )
 
 
 def _resource_commands() -> dict[str, type[Resource]]:
@@ -176,7 +203,6 @@ def build_parser(generations: Sequence[Generation] | None = None) -> argparse.Ar
         parents=[connection],
         epilog="Run 'flamehub <command> --help' for a command's options.",
     )
-    parser.add_argument("--version", action="version", version=f"flamehub {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
 
     login = commands.add_parser(
@@ -189,21 +215,38 @@ def build_parser(generations: Sequence[Generation] | None = None) -> argparse.Ar
     login.set_defaults(handler=_cmd_login)
     logout = commands.add_parser("logout", help="forget the stored credentials")
     logout.add_argument("--url", help="forget only this Hub's credentials")
+    _add_version_option(logout)
     logout.set_defaults(handler=_cmd_logout)
 
     serve = commands.add_parser("serve", help="run a local in-memory Hub until Ctrl-C")
-    serve.add_argument("--version", default=DEFAULT_LOCAL_VERSION, help="Hub version to emulate")
+    serve.add_argument(
+        "--hub-version",
+        dest="hub_version",
+        default=DEFAULT_LOCAL_VERSION,
+        help=f"Hub version to emulate (default: {DEFAULT_LOCAL_VERSION})",
+    )
+    serve.add_argument(
+        "--host",
+        default=DEFAULT_SERVE_HOST,
+        help=f"address to listen on (default: {DEFAULT_SERVE_HOST}, this machine only)",
+    )
     serve.add_argument("--port", type=int, default=ANY_PORT, help="port (default: a free one)")
+    _add_version_option(serve)
     serve.set_defaults(handler=_cmd_serve)
 
     quickstart = commands.add_parser(
-        "quickstart", help="the guided tour (python -m flamehub.quickstart)"
+        "quickstart",
+        parents=[connection],
+        help="the guided tour (python -m flamehub.quickstart)",
+        description="The guided tour: on the Hub of --url, FLAMEHUB_URL or the last login "
+        f"if there is one, else on an embedded local Hub of --hub-version "
+        f"(default {DEFAULT_LOCAL_VERSION}).",
     )
-    quickstart.add_argument("--hub-version", default=DEFAULT_LOCAL_VERSION)
     quickstart.set_defaults(handler=_cmd_quickstart)
 
     completion = commands.add_parser("completion", help="print a shell completion script")
     completion.add_argument("shell", choices=SHELLS)
+    _add_version_option(completion)
     completion.set_defaults(handler=_cmd_completion)
 
     for name, model in sorted(_resource_commands().items()):
@@ -221,23 +264,35 @@ def _add_resource(
     meta = meta_of(model)
     present = [g for g in generations if g in meta.generations] or list(generations)
     command = commands.add_parser(name, help=f"{meta.verbose_name_plural} ({meta.service} service)")
+    _add_version_option(command)
     sub = command.add_subparsers(dest="verb", metavar="<action>", required=True)
     added: set[str] = set()  # collection actions never shadow a subcommand above
 
-    def leaf(verb: str, help_text: str) -> argparse.ArgumentParser:
+    def leaf(verb: str, help_text: str, description: str | None = None) -> argparse.ArgumentParser:
         added.add(verb)
-        parser = sub.add_parser(verb, parents=[connection], help=help_text)
+        parser = sub.add_parser(
+            verb,
+            parents=[connection],
+            help=help_text,
+            description=description,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         parser.set_defaults(model=model)
         return parser
 
-    def record_verb(verb: str, operation: str, help_text: str) -> argparse.ArgumentParser | None:
+    def record_verb(
+        verb: str, operation: str, help_text: str, fields: str | None = None
+    ) -> argparse.ArgumentParser | None:
         """A record verb, if ``operation`` exists on one of the generations considered."""
         where = [g for g in present if meta.allows_any(operation, [g])]
         if not where:
             return None
         if len(where) < len(present):
             help_text += f" ({', '.join(g.value for g in where)} Hubs)"
-        parser = leaf(verb, help_text)
+        description = help_text
+        if fields is not None:
+            description += "\n\n" + _fields_help(model, fields, where)
+        parser = leaf(verb, help_text, description)
         parser.set_defaults(operation=operation)
         return parser
 
@@ -271,11 +326,13 @@ def _add_resource(
         getting.add_argument("--include", action="append", default=[])
         getting.add_argument("--fields", help="fields to show, comma-separated")
         getting.set_defaults(handler=_cmd_get)
-    creating = record_verb("create", "creatable", f"create one {meta.name} from key=value fields")
+    creating = record_verb(
+        "create", "creatable", f"create one {meta.name} from key=value fields", "create"
+    )
     if creating is not None:
         creating.add_argument("values", nargs="*", metavar="KEY=VALUE")
         creating.set_defaults(handler=_cmd_create)
-    updating = record_verb("update", "updatable", f"change fields of one {meta.name}")
+    updating = record_verb("update", "updatable", f"change fields of one {meta.name}", "update")
     if updating is not None:
         updating.add_argument("id")
         updating.add_argument("values", nargs="+", metavar="KEY=VALUE")
@@ -286,8 +343,8 @@ def _add_resource(
         deleting.set_defaults(handler=_cmd_delete)
 
     for verb, method in _actions_of(model).items():
-        doc = inspect.getdoc(getattr(model, method)) or ""
-        acting = leaf(verb, doc.split("\n", 1)[0] or f"the {method} action")
+        doc = _render.plain_text(inspect.getdoc(getattr(model, method)) or "")
+        acting = leaf(verb, doc.split("\n", 1)[0] or f"the {method} action", doc or None)
         acting.add_argument("id")
         acting.add_argument(
             "arguments", nargs="*", metavar="ARG", help="positional arguments or key=value"
@@ -297,8 +354,8 @@ def _add_resource(
     for verb, method in _actions_of(type(model.objects)).items():
         if verb in added:
             continue
-        doc = inspect.getdoc(getattr(type(model.objects), method)) or ""
-        acting = leaf(verb, doc.split("\n", 1)[0] or f"the {method} action")
+        doc = _render.plain_text(inspect.getdoc(getattr(type(model.objects), method)) or "")
+        acting = leaf(verb, doc.split("\n", 1)[0] or f"the {method} action", doc or None)
         acting.add_argument(
             "arguments", nargs="*", metavar="ARG", help="positional arguments or key=value"
         )
@@ -309,7 +366,19 @@ def _add_resource(
         uploading.add_argument("id", help="the bucket's id")
         uploading.add_argument("paths", nargs="+", metavar="PATH")
         uploading.add_argument("--prefix", default="", help="a directory inside the bucket")
+        uploading.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="replace files at the same paths: delete them, then upload (default: refuse)",
+        )
         uploading.set_defaults(handler=_cmd_upload)
+        fetching = leaf("download", "download every file of the bucket into a directory")
+        fetching.add_argument("id", help="the bucket's id")
+        fetching.add_argument("--to", default=".", help="the directory (default: .)")
+        fetching.add_argument(
+            "--overwrite", action="store_true", help="replace existing files (default: refuse)"
+        )
+        fetching.set_defaults(handler=_cmd_download_all)
     if issubclass(model, BucketFileTransferMixin):
         downloading = leaf("download", "download the file")
         downloading.add_argument("id", help="the file's id")
@@ -324,12 +393,96 @@ def _add_resource(
         add_run_command(leaf)
 
 
+def _field_type(spec: FieldSpec) -> str:
+    """How ``create --help`` names a field's type: its kind, or an enum's values."""
+    if spec.kind == "enum" and isinstance(spec.type, type) and issubclass(spec.type, enum.Enum):
+        return "one of " + ", ".join(str(member.value) for member in spec.type)
+    return FIELD_TYPE_NAMES.get(spec.kind, spec.kind)
+
+
+def _fields_help(model: type[Resource], body: str, generations: Sequence[Generation]) -> str:
+    """The fields a ``body`` ("create" or "update") may carry, as ``create --help`` lists them.
+
+    Read from the resource declaration: each field's type (an enum's values), whether a
+    create needs it, and the Hubs that have it when not all of ``generations`` do.
+    """
+    meta = meta_of(model)
+    lines: list[tuple[str, str]] = []
+    for name, spec in meta.scalar_fields.items():
+        sendable = spec.options.create if body == "create" else spec.options.update
+        where = [g for g in generations if spec.exists_on(g)]
+        if not sendable or not where:
+            continue
+        notes = [_field_type(spec)]
+        if body == "create":
+            needed = [g for g in where if name in meta.required_on_create(g)]
+            if needed:
+                notes.append("required" + _only_on(needed, where))
+        if len(where) < len(generations):
+            notes.append(_only_on(where, generations).strip(" ()"))
+        lines.append((f"{name}=", "; ".join(notes)))
+    if not lines:
+        return f"fields: none can be set on {body}"
+    width = max(len(key) for key, _ in lines)
+    return "fields (KEY=VALUE):\n" + "\n".join(
+        f"  {key.ljust(width)}  {text}" for key, text in lines
+    )
+
+
+def _only_on(some: Sequence[Generation], every: Sequence[Generation]) -> str:
+    """`` (legacy Hubs)`` when ``some`` is not ``every`` generation, else nothing."""
+    if len(some) == len(every):
+        return ""
+    return f" ({', '.join(g.value for g in some)} Hubs)"
+
+
 # -- helpers --------------------------------------------------------------------------
 
 
 def _settings(options: argparse.Namespace) -> _config.Settings:
     flags = {name: getattr(options, name, None) for name in _config.ENVIRONMENT}
     return _config.resolve(flags)
+
+
+def _check_url(url: str) -> None:
+    """Refuse a Hub URL that cannot be meant as given, with what to write instead."""
+    parts = urlsplit(url)
+    if "://" in url and (parts.scheme not in URL_SCHEMES or not parts.netloc):
+        raise CommandError(f"the Hub URL {url!r} must start with http:// or https://")
+    if parts.scheme not in URL_SCHEMES or not parts.netloc:
+        raise CommandError(
+            f"the Hub URL {url!r} has no http:// or https:// scheme; did you mean "
+            f"'https://{url}' (or 'http://{url}' for a Hub on this machine)?"
+        )
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    if last in SERVICES:
+        base = urlunsplit(
+            (parts.scheme, parts.netloc, parts.path.rstrip("/")[: -len(last) - 1], "", "")
+        )
+        raise CommandError(
+            f"the Hub URL {url!r} ends in the {last} service's /{last}; give the Hub's base "
+            f"URL instead ({base!r}): flamehub finds /auth, /core and /storage below it"
+        )
+
+
+def _connect(options: argparse.Namespace, settings: _config.Settings | None = None) -> Hub:
+    """The Hub of the connection settings, checked before anything is sent.
+
+    A user name without a password is asked for the password at a terminal and refused
+    elsewhere, rather than sending requests without credentials.
+    """
+    settings = _settings(options) if settings is None else settings
+    if settings.url:
+        _check_url(settings.url)
+    if settings.username and settings.auth() is None:
+        if not sys.stdin.isatty():
+            raise CommandError(
+                f"no password given for user {settings.username!r}: set "
+                f"{_config.ENVIRONMENT['password']}, run 'flamehub login', or run the "
+                "command in a terminal to be asked for it"
+            )
+        settings = attrs.evolve(settings, password=_prompt("Password", secret=True))
+    return settings.hub()
 
 
 def _split_words(values: Sequence[str]) -> list[str]:
@@ -347,8 +500,21 @@ def _progress(stream: TextIO = sys.stderr) -> bool:
     return True
 
 
-def _emit(options: argparse.Namespace, out: TextIO, value: Any, fields: str | None = None) -> None:
-    """Write one record, a list of records or an action result, as JSON or readably."""
+def _emit(
+    options: argparse.Namespace,
+    out: TextIO,
+    value: Any,
+    fields: str | None = None,
+    *,
+    hub: Hub | None = None,
+    model: type[Resource] | None = None,
+    columns: Sequence[str] = (),
+) -> None:
+    """Write one record, a list of records or an action result, as JSON or readably.
+
+    A table's columns are ``fields``, else ``columns``, else those :mod:`._render` picks
+    from ``model``'s declaration for the Hub's generation, then the included relations.
+    """
     data = _render.plain(value)
     wanted = _split_words([fields]) if fields else None
     if wanted and isinstance(data, dict):
@@ -360,20 +526,58 @@ def _emit(options: argparse.Namespace, out: TextIO, value: Any, fields: str | No
     if getattr(options, "json", False):
         out.write(_render.to_json(data) + "\n")
     elif isinstance(data, list) and all(isinstance(row, dict) for row in data):
-        columns = wanted or _table_columns(options, data)
-        out.write(_render.render_table(data, columns) + "\n")
+        model = model or getattr(options, "model", None)
+        chosen = wanted or list(columns) or _table_columns(options, hub, model, data)
+        rows = [_summarized(model, row) for row in data]
+        out.write(_render.render_table(rows, chosen) + "\n")
     elif isinstance(data, dict):
-        out.write(_render.render_record(data) + "\n")
+        record = _summarized(model or getattr(options, "model", None), data)
+        out.write(_render.render_record(record) + "\n")
     elif data is not None:
         out.write(_render.printable(str(data)) + "\n")
 
 
-def _table_columns(options: argparse.Namespace, rows: list[dict[str, Any]]) -> list[str]:
-    model = getattr(options, "model", None)
-    available = (
-        list(meta_of(model).scalar_fields) if model else sorted({k for r in rows for k in r})
-    )
-    return _render.default_columns(rows, available)
+def _summarized(model: type[Resource] | None, row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with each included relation as its name (or id), for a table or record."""
+    relations = meta_of(model).relations if model else {}
+    return {key: _render.summary(cell) if key in relations else cell for key, cell in row.items()}
+
+
+def _check_fields(options: argparse.Namespace, hub: Hub) -> None:
+    """Refuse a ``--fields`` name the resource does not have, before the listing is sent."""
+    wanted = _split_words([options.fields]) if options.fields else []
+    if not wanted:
+        return
+    model: type[Resource] = options.model
+    known = _render.declared_columns(model, hub.generation)
+    known += [name for name in _split_words(options.include) if name in meta_of(model).relations]
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        raise errors.QueryError(
+            f"{model.__name__} has no field {unknown[0]!r}; fields it can show on Hub "
+            f"{hub.version}: {', '.join(sorted(known))}"
+        )
+
+
+def _generation(hub: Hub | None) -> Generation | None:
+    """The Hub's generation (known by then: the command's own request detected it)."""
+    if hub is None:
+        return None
+    return hub.generation
+
+
+def _table_columns(
+    options: argparse.Namespace,
+    hub: Hub | None,
+    model: type[Resource] | None,
+    rows: list[dict[str, Any]],
+) -> list[str]:
+    if model is None:  # an action's answer: whatever keys it has
+        return _render.default_columns(sorted({key for row in rows for key in row}))
+    included = _split_words(getattr(options, "include", None) or [])
+    return _render.default_columns(_render.declared_columns(model, _generation(hub))) + [
+        name for name in included if name in meta_of(model).relations
+    ]
 
 
 def _stored_secrets() -> list[str]:
@@ -417,7 +621,7 @@ def _warn_secret_flags(options: argparse.Namespace, err: TextIO) -> None:
 
 
 def _cmd_list(options: argparse.Namespace, out: TextIO) -> int:
-    with _settings(options).hub() as hub:
+    with _connect(options) as hub:
         query = options.model.objects.using(hub)
         if options.filter:
             query = query.filter(**_values.parse_assignments(options.filter, lookups=True))
@@ -432,35 +636,37 @@ def _cmd_list(options: argparse.Namespace, out: TextIO) -> int:
                 raise CommandError("--limit and --offset must not be negative")
             end = None if options.limit is None else options.offset + options.limit
             query = query[options.offset : end]
-        _emit(options, out, list(query), options.fields)
+        _check_fields(options, hub)
+        _emit(options, out, list(query), options.fields, hub=hub)
     return EXIT_OK
 
 
 def _cmd_get(options: argparse.Namespace, out: TextIO) -> int:
-    with _settings(options).hub() as hub:
+    with _connect(options) as hub:
         query = options.model.objects.using(hub)
         if options.include:
             query = query.include(*_split_words(options.include))
-        _emit(options, out, query.get(id=options.id), options.fields)
+        _check_fields(options, hub)
+        _emit(options, out, query.get(id=options.id), options.fields, hub=hub)
     return EXIT_OK
 
 
 def _cmd_create(options: argparse.Namespace, out: TextIO) -> int:
     values = _values.parse_assignments(options.values)
-    with _settings(options).hub() as hub:
-        _emit(options, out, options.model.objects.using(hub).create(**values))
+    with _connect(options) as hub:
+        _emit(options, out, options.model.objects.using(hub).create(**values), hub=hub)
     return EXIT_OK
 
 
 def _cmd_update(options: argparse.Namespace, out: TextIO) -> int:
     values = _values.parse_assignments(options.values)
-    with _settings(options).hub() as hub:
-        _emit(options, out, options.model.objects.using(hub)._update(options.id, values))
+    with _connect(options) as hub:
+        _emit(options, out, options.model.objects.using(hub)._update(options.id, values), hub=hub)
     return EXIT_OK
 
 
 def _cmd_delete(options: argparse.Namespace, out: TextIO) -> int:
-    with _settings(options).hub() as hub:
+    with _connect(options) as hub:
         options.model.objects.using(hub)._delete(options.id)
     if getattr(options, "json", False):
         out.write(_render.to_json({"deleted": options.id}) + "\n")
@@ -492,7 +698,7 @@ def _call_action(
 
 def _cmd_action(options: argparse.Namespace, out: TextIO) -> int:
     positional, keywords = _action_arguments(options)
-    with _settings(options).hub() as hub:
+    with _connect(options) as hub:
         target = options.model.objects.using(hub).get(id=options.id)
         return _call_action(options, out, getattr(target, options.method), positional, keywords)
 
@@ -501,7 +707,7 @@ def _cmd_collection_action(options: argparse.Namespace, out: TextIO) -> int:
     positional, keywords = _action_arguments(options)
     if "using" in keywords:
         raise CommandError(f"{options.verb}: 'using' is set by the connection options")
-    with _settings(options).hub() as hub:
+    with _connect(options) as hub:
         keywords["using"] = hub
         method = getattr(options.model.objects, options.method)
         return _call_action(options, out, method, positional, keywords)
@@ -511,21 +717,40 @@ def _cmd_upload(options: argparse.Namespace, out: TextIO) -> int:
     for path in options.paths:
         if not Path(path).exists():
             raise CommandError(f"no such file or directory: {path}")
-    with _settings(options).hub() as hub:
+    with _connect(options) as hub:
         bucket = options.model.objects.using(hub).get(id=options.id)
-        uploaded = bucket.upload(*options.paths, prefix=options.prefix, progress=_progress())
-        _emit(options, out, uploaded)
+        uploaded = bucket.upload(
+            *options.paths,
+            prefix=options.prefix,
+            progress=_progress(),
+            overwrite=options.overwrite,
+        )
+        _emit(options, out, uploaded, hub=hub, model=BucketFile, columns=UPLOAD_COLUMNS)
     return EXIT_OK
 
 
 def _cmd_download(options: argparse.Namespace, out: TextIO) -> int:
-    with _settings(options).hub() as hub:
+    with _connect(options) as hub:
         stored = options.model.objects.using(hub).get(id=options.id)
         path = stored.download(to=options.to, progress=_progress(), overwrite=options.overwrite)
     if getattr(options, "json", False):
         out.write(_render.to_json({"id": options.id, "path": str(path)}) + "\n")
     else:
         out.write(_render.printable(f"Saved {path}") + "\n")
+    return EXIT_OK
+
+
+def _cmd_download_all(options: argparse.Namespace, out: TextIO) -> int:
+    with _connect(options) as hub:
+        bucket = options.model.objects.using(hub).get(id=options.id)
+        paths = bucket.download_all(
+            to=options.to, progress=_progress(), overwrite=options.overwrite
+        )
+    if getattr(options, "json", False):
+        out.write(_render.to_json({"id": options.id, "paths": [str(p) for p in paths]}) + "\n")
+    else:
+        for path in paths:
+            out.write(_render.printable(f"Saved {path}") + "\n")
     return EXIT_OK
 
 
@@ -558,6 +783,7 @@ def _cmd_login(options: argparse.Namespace, out: TextIO) -> int:
             values["username"] = _prompt("Username")
         if not values["password"]:
             values["password"] = _prompt("Password", secret=True)
+    _check_url(values["url"])
     settings = _config.Settings(**values)
     if not options.no_check:
         from ..models import Realm
@@ -597,10 +823,16 @@ def _cmd_logout(options: argparse.Namespace, out: TextIO) -> int:
 def _cmd_serve(options: argparse.Namespace, out: TextIO) -> int:
     from ..testing import LocalHub
 
+    if not _is_loopback(options.host):
+        sys.stderr.write(
+            f"warning: listening on {_render.printable(options.host)}, reachable from other "
+            "machines: the local Hub's admin password is the same for everyone (printed "
+            "below) and anyone who can connect may read and change its data\n"
+        )
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        with LocalHub(version=options.version, port=options.port) as local:
+        with LocalHub(version=options.hub_version, host=options.host, port=options.port) as local:
             username, password = local.admin_credentials
             out.write(f"Local FLAME Hub {local.version} running at {local.url}\n")
             out.write(f"  admin username: {username}\n  admin password: {password}\n")
@@ -617,10 +849,26 @@ def _cmd_serve(options: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only (``localhost``, 127.x, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to any address
+
+
 def _cmd_quickstart(options: argparse.Namespace, out: TextIO) -> int:
     from .. import quickstart
 
-    return quickstart.main(["--hub-version", options.hub_version])
+    settings = _settings(options)
+    if not settings.url:  # no Hub given anywhere: the tour starts its own
+        quickstart.run(settings.hub_version or DEFAULT_LOCAL_VERSION, out)
+        return EXIT_OK
+    with _connect(options, settings) as hub:
+        quickstart.run(out=out, hub=hub)
+    return EXIT_OK
 
 
 def _cmd_completion(options: argparse.Namespace, out: TextIO) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from typing import Any
 
 import attrs
 
+from ..dialects import Generation
 from ..files import CONTROL_CHARACTERS
 from ..resources.base import Resource, meta_of
 
@@ -34,6 +36,8 @@ PREFERRED_COLUMNS = (
     "realm_id",
     "created_at",
 )
+#: The keys whose value stands for an included record in a table cell (first present wins).
+SUMMARY_KEYS = ("name", "display_name", "id")
 #: How many columns a default table shows at most.
 MAX_DEFAULT_COLUMNS = 6
 #: Space between table columns.
@@ -53,7 +57,12 @@ def plain(value: Any) -> Any:
     """
     if isinstance(value, Resource):
         meta = meta_of(type(value))
-        return {name: plain(getattr(value, name, None)) for name in meta.scalar_fields}
+        data = {name: plain(getattr(value, name, None)) for name in meta.scalar_fields}
+        for name in meta.relations:  # those the query included
+            related = getattr(value, name, None)
+            if related is not None:
+                data[name] = plain(related)
+        return data
     if isinstance(value, enum.Enum):
         return plain(value.value)
     if isinstance(value, (datetime, date)):
@@ -88,20 +97,82 @@ def printable(text: str) -> str:
     return CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
+_ROLE = re.compile(r":(?:[\w-]+:)+`(~?)([^`]+)`")
+_LITERAL = re.compile(r"``(.+?)``")
+_INTERPRETED = re.compile(r"`([^`]+)`_{0,2}")
+
+
+def _role_text(match: re.Match[str]) -> str:
+    tilde, target = match.groups()
+    title, bracket, _ = target.partition(" <")
+    if bracket:  # :doc:`the guide <queries>` -> the guide
+        return title
+    return target.rsplit(".", 1)[-1] if tilde else target
+
+
+def plain_text(doc: str) -> str:
+    """A docstring as terminal text: reStructuredText roles and literals unwrapped.
+
+    ``:class:`~flamehub.Hub``` becomes ``Hub``, ````code```` becomes ``code`` and a
+    paragraph ending in ``::`` ends in ``:``.
+
+    >>> plain_text("Run :meth:`~flamehub.Hub.close` with ``force=True``. Example::")
+    'Run close with force=True. Example:'
+    """
+    text = _ROLE.sub(_role_text, doc)
+    text = _LITERAL.sub(r"\1", text)
+    text = _INTERPRETED.sub(r"\1", text)
+    text = text.replace("\\ ", "")  # ``include``\ s -> includes
+    return re.sub(r"(\S)::$", r"\1:", text, flags=re.MULTILINE)
+
+
 def to_json(value: Any) -> str:
     """``value`` as indented JSON text."""
     return json.dumps(plain(value), indent=2, default=str)
 
 
-def default_columns(rows: Sequence[Mapping[str, Any]], available: Sequence[str]) -> list[str]:
-    """The columns a table shows when ``--fields`` was not given."""
+def default_columns(available: Sequence[str]) -> list[str]:
+    """The columns a table shows when ``--fields`` was not given.
+
+    They depend on the fields a resource declares for the Hub's generation only, never on
+    the rows: the :data:`PREFERRED_COLUMNS` it has, then its other fields in declaration
+    order, :data:`MAX_DEFAULT_COLUMNS` in all.
+
+    >>> default_columns(["id", "hidden", "name", "online", "realm_id", "type", "x", "y"])
+    ['id', 'name', 'type', 'realm_id', 'hidden', 'online']
+    """
     chosen = [name for name in PREFERRED_COLUMNS if name in available]
-    for name in available:
-        if len(chosen) >= MAX_DEFAULT_COLUMNS:
-            break
-        if name not in chosen and any(row.get(name) is not None for row in rows):
-            chosen.append(name)
-    return chosen[:MAX_DEFAULT_COLUMNS] or list(available)[:MAX_DEFAULT_COLUMNS]
+    chosen += [name for name in available if name not in chosen]
+    return chosen[:MAX_DEFAULT_COLUMNS]
+
+
+def declared_columns(model: type[Resource], generation: Generation | None) -> list[str]:
+    """The fields of ``model`` on ``generation`` (every generation's when it is unknown).
+
+    Example::
+
+        declared_columns(Node, Generation.CURRENT)   # ['id', 'name', 'type', ...]
+    """
+    return [
+        name
+        for name, spec in meta_of(model).scalar_fields.items()
+        if generation is None or spec.exists_on(generation)
+    ]
+
+
+def summary(value: Any) -> Any:
+    """An included record in one table cell: its name (or id); a list of them joined.
+
+    >>> summary({"id": "4b0f", "name": "site-a"}), summary([{"id": "1"}, {"id": "2"}])
+    ('site-a', '1, 2')
+    """
+    if isinstance(value, list):
+        return ", ".join(str(summary(item)) for item in value)
+    if isinstance(value, Mapping):
+        for key in SUMMARY_KEYS:
+            if value.get(key) is not None:
+                return value[key]
+    return value
 
 
 def _cell(value: Any) -> str:

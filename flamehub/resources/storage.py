@@ -109,6 +109,7 @@ class BucketTransferMixin(_Base):
         progress: ProgressOption = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         using: Hub | None = None,
+        overwrite: bool = False,
     ) -> list[BucketFile]:
         """Upload files, streamed from disk in one request; returns the created bucket files.
 
@@ -118,6 +119,9 @@ class BucketTransferMixin(_Base):
         shows a tqdm bar, a callable gets ``(done, total)`` bytes. The body is never resent
         automatically (:class:`~flamehub.files.UploadNotResent`); the Hub's answer is
         checked against the sizes sent (:class:`~flamehub.errors.TransferSizeMismatch`).
+        A path that exists in the bucket is refused by the Hub
+        (:class:`~flamehub.errors.Conflict`, naming it); ``overwrite=True`` deletes the
+        files at the uploaded paths first, then uploads (not atomic).
 
         Example::
 
@@ -128,7 +132,13 @@ class BucketTransferMixin(_Base):
 
         hub, bucket_id = self._bucket_hub_and_id(using)
         rows = files.upload(
-            hub, bucket_id, sources, prefix=prefix, chunk_size=chunk_size, progress=progress
+            hub,
+            bucket_id,
+            sources,
+            prefix=prefix,
+            chunk_size=chunk_size,
+            progress=progress,
+            overwrite=overwrite,
         )
         return [load(BucketFile, row, hub) for row in rows]
 

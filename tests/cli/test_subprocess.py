@@ -59,7 +59,7 @@ def test_console_script_reports_errors_without_traceback(tmp_path: Path) -> None
 
 def test_serve_runs_until_terminated(tmp_path: Path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "flamehub.cli", "serve", "--version", "0.8.13"],
+        [sys.executable, "-m", "flamehub.cli", "serve", "--hub-version", "0.8.13"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -70,6 +70,7 @@ def test_serve_runs_until_terminated(tmp_path: Path) -> None:
         first = process.stdout.readline()
         match = re.search(r"Local FLAME Hub 0\.8\.13 running at (\S+)", first)
         assert match, first
+        assert match.group(1).startswith("http://127.0.0.1:")  # loopback unless --host says
         credentials = [process.stdout.readline() for _ in range(2)]
         assert "admin" in credentials[0]
         with Hub(match.group(1), auth=PasswordAuth("admin", "start123")) as hub:
