@@ -48,7 +48,7 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.rst"))]
 GENERATIONS = {"legacy": "0.8.13", "current": "0.14.0"}
 #: The URL the docs use for "your Hub"; replaced by the local Hub's URL.
 DOCS_URL = "http://localhost:3000"
-#: The kinds of marker and whether they need a reason.
+#: The kinds of marker; all but ``setup`` need a reason.
 KINDS = ("legacy-only", "current-only", "not-run", "setup")
 #: Languages that run as Python ("" is an rst ``::`` block, highlighted as Python).
 PYTHON = ("python", "python3", "py", "")
@@ -71,7 +71,7 @@ class Block:
     reason: str | None = None
 
     def runs_on(self, generation: str) -> bool:
-        if self.kind in ("not-run",):
+        if self.kind == "not-run":
             return False
         if self.kind == "legacy-only":
             return generation == "legacy"
@@ -83,17 +83,23 @@ class Block:
 def _marker(text: str, where: str) -> tuple[str, str | None]:
     match = MARKER.fullmatch(text.strip())
     if match is None or match["kind"] not in KINDS:
-        raise DocsMarkupError(f"{where}: unknown flamehub-docs marker {text.strip()!r}; kinds: {KINDS}")
+        raise DocsMarkupError(
+            f"{where}: unknown flamehub-docs marker {text.strip()!r}; kinds: {KINDS}"
+        )
     kind, reason = match["kind"], match["reason"]
     if kind != "setup" and not reason:
-        raise DocsMarkupError(f"{where}: marker {kind!r} needs a reason: 'flamehub-docs: {kind} -- <why>'")
+        raise DocsMarkupError(
+            f"{where}: marker {kind!r} needs a reason: 'flamehub-docs: {kind} -- <why>'"
+        )
     return kind, reason
 
 
 def _indented_body(lines: list[str], start: int, indent: int) -> tuple[int, int, str]:
-    """The block of lines from ``start`` indented deeper than ``indent``: (first line, end, code)."""
+    """The lines from ``start`` indented deeper than ``indent``: (first line, end, code)."""
     end = start
-    while end < len(lines) and (not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent):
+    while end < len(lines) and (
+        not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent
+    ):
         end += 1
     while end > start and not lines[end - 1].strip():
         end -= 1
@@ -103,7 +109,8 @@ def _indented_body(lines: list[str], start: int, indent: int) -> tuple[int, int,
     return first, end, textwrap.dedent("\n".join(lines[first:end]))
 
 
-def _attach(blocks: list[Block], pending: tuple[str, str | None, int] | None, block: Block, where: str) -> Block:
+def _attach(pending: tuple[str, str | None, int] | None, block: Block) -> Block:
+    """``block`` with the marker that precedes it, if any."""
     if pending is None:
         return block
     kind, reason, _ = pending
@@ -124,7 +131,9 @@ def rst_blocks(text: str, name: str = "<rst>") -> list[Block]:
         if stripped.startswith(".. flamehub-docs"):
             kind, reason = _marker(stripped[3:], where)
             if pending is not None:
-                raise DocsMarkupError(f"{name}:{pending[2]}: marker followed by another marker, not a block")
+                raise DocsMarkupError(
+                    f"{name}:{pending[2]}: marker followed by another marker, not a block"
+                )
             if kind == "setup":
                 first, end, code = _indented_body(lines, i + 1, indent)
                 if not code.strip():
@@ -145,13 +154,15 @@ def rst_blocks(text: str, name: str = "<rst>") -> list[Block]:
                     body_start += 1
             first, end, code = _indented_body(lines, body_start, indent)
             if code.strip():
-                blocks.append(_attach(blocks, pending, Block(first + 1, language, code), where))
+                blocks.append(_attach(pending, Block(first + 1, language, code)))
                 pending = None
                 i = end
                 continue
         i += 1
     if pending is not None:
-        raise DocsMarkupError(f"{name}:{pending[2]}: marker {pending[0]!r} is not followed by a code block")
+        raise DocsMarkupError(
+            f"{name}:{pending[2]}: marker {pending[0]!r} is not followed by a code block"
+        )
     return blocks
 
 
@@ -174,7 +185,9 @@ def markdown_blocks(text: str, name: str = "<md>") -> list[Block]:
                 head = head.split("-->")[0]
             kind, reason = _marker(head, where)
             if pending is not None:
-                raise DocsMarkupError(f"{name}:{pending[2]}: marker followed by another marker, not a block")
+                raise DocsMarkupError(
+                    f"{name}:{pending[2]}: marker followed by another marker, not a block"
+                )
             if kind == "setup":
                 code = textwrap.dedent("\n".join(lines[i + 1 : end]))
                 if not code.strip():
@@ -189,20 +202,24 @@ def markdown_blocks(text: str, name: str = "<md>") -> list[Block]:
             end = i + 1
             while end < len(lines) and not lines[end].startswith(fence[1]):
                 end += 1
-            blocks.append(_attach(blocks, pending, Block(i + 2, fence[2].lower(), "\n".join(lines[i + 1 : end])), where))
+            blocks.append(
+                _attach(pending, Block(i + 2, fence[2].lower(), "\n".join(lines[i + 1 : end])))
+            )
             pending = None
             i, previous_blank = end + 1, False
             continue
         if previous_blank and line.startswith("    ") and line.strip() and not _in_list(lines, i):
             first, end, code = _indented_body(lines, i, 3)
-            blocks.append(_attach(blocks, pending, Block(first + 1, "", code), where))
+            blocks.append(_attach(pending, Block(first + 1, "", code)))
             pending = None
             i, previous_blank = end, False
             continue
         previous_blank = not line.strip()
         i += 1
     if pending is not None:
-        raise DocsMarkupError(f"{name}:{pending[2]}: marker {pending[0]!r} is not followed by a code block")
+        raise DocsMarkupError(
+            f"{name}:{pending[2]}: marker {pending[0]!r} is not followed by a code block"
+        )
     return blocks
 
 
@@ -220,7 +237,9 @@ def page_blocks(page: Path) -> list[Block]:
     return markdown_blocks(text, name) if page.suffix == ".md" else rst_blocks(text, name)
 
 
-def run_blocks(blocks: list[Block], name: str, generation: str, namespace: dict[str, object], url: str) -> int:
+def run_blocks(
+    blocks: list[Block], name: str, generation: str, namespace: dict[str, object], url: str
+) -> int:
     """Run the blocks meant for ``generation`` in ``namespace``; the number that ran."""
     ran = 0
     for block in blocks:
@@ -277,3 +296,119 @@ def test_every_code_block_runs(
         hub.close()
         for key in [key for key in REGISTRY if key.startswith(module_name + ".")]:
             del REGISTRY[key]
+
+
+def test_every_docs_page_is_in_the_toctree() -> None:
+    index = (ROOT / "docs" / "index.rst").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^   ([\w-]+)$", index, re.M))
+    pages = {page.stem for page in PAGES if page.suffix == ".rst"} - {"index"}
+    assert pages - listed == set()
+
+
+def test_extending_page_declares_a_resource_and_uses_its_actions(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/extending.rst starts its own local Hubs (issue #16, item 9); what it prints."""
+    from flamehub.resources.base import action_spec, registry_key
+
+    page = ROOT / "docs" / "extending.rst"
+    module = types.ModuleType("flamehub_docs_extending_check")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    try:
+        assert (
+            run_blocks(
+                page_blocks(page), "docs/extending.rst", "current", module.__dict__, DOCS_URL
+            )
+            == 2
+        )
+        site = module.__dict__["Site"]
+        assert action_spec(site.hide) is not None and action_spec(site.credentials) is not None
+        assert REGISTRY[registry_key(site)] is site
+    finally:
+        for key in [key for key in REGISTRY if key.startswith(module.__name__ + ".")]:
+            del REGISTRY[key]
+    credentials_line, refusal = capsys.readouterr().out.splitlines()
+    assert credentials_line.startswith("ClientCredentials(id=UUID(")
+    assert "secret='<hidden>'" in credentials_line
+    assert refusal.startswith("Site.credentials() does not exist on Hub 0.8.13")
+
+
+# -- the conventions themselves -------------------------------------------------------------
+
+RST_SAMPLE = """\
+Title
+=====
+
+.. code-block:: python
+
+   x = 1
+
+.. flamehub-docs: legacy-only -- only there
+
+.. code-block:: python
+
+   x += 10
+
+.. flamehub-docs: setup
+
+   x += 100
+
+.. flamehub-docs: not-run -- a shell
+
+Text::
+
+    $ not python
+
+.. flamehub-docs: current-only -- only there
+
+::
+
+    x += 1000
+"""
+
+
+def test_rst_blocks_markers_and_setup_are_read_in_order() -> None:
+    blocks = rst_blocks(RST_SAMPLE)
+    assert [(b.line, b.language, b.code, b.kind, b.reason) for b in blocks] == [
+        (6, "python", "x = 1", None, None),
+        (12, "python", "x += 10", "legacy-only", "only there"),
+        (16, "python", "x += 100", "setup", None),
+        (22, "", "$ not python", "not-run", "a shell"),
+        (28, "", "x += 1000", "current-only", "only there"),
+    ]
+    for generation, expected in (("legacy", 111), ("current", 1101)):
+        namespace: dict[str, object] = {}
+        assert run_blocks(blocks, "sample.rst", generation, namespace, DOCS_URL) == 3
+        assert namespace["x"] == expected
+
+
+def test_markdown_blocks_markers_and_setup_are_read_in_order() -> None:
+    text = (
+        "Intro:\n\n<!-- flamehub-docs: not-run -- a shell -->\n\n    pip install x\n\n"
+        "<!-- flamehub-docs: setup\nurl = 'http://localhost:3000/core/'\n-->\n"
+        "```python\nassert url.endswith('/core/')\n```\n\n- a list\n    continued\n"
+    )
+    blocks = markdown_blocks(text)
+    assert [(b.line, b.language, b.kind) for b in blocks] == [
+        (5, "", "not-run"),
+        (8, "python", "setup"),
+        (11, "python", None),
+    ]
+    namespace: dict[str, object] = {}
+    run_blocks(blocks, "sample.md", "current", namespace, "http://127.0.0.1:1")
+    assert namespace["url"] == "http://127.0.0.1:1/core/"  # the docs URL is the local Hub's
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (".. code-block:: console\n\n   $ ls\n", "'console' block is not Python and has no marker"),
+        (".. code-block:: python\n\n   1 / 0\n", "sample.rst:3 fails on the current Hub"),
+        (".. flamehub-docs: not-run\n\n.. code-block:: console\n\n   $ ls\n", "needs a reason"),
+        (".. flamehub-docs: skip -- why\n\n::\n\n   x\n", "unknown flamehub-docs marker"),
+        (".. flamehub-docs: not-run -- why\n\nNo block follows.\n", "not followed by a code block"),
+    ],
+)
+def test_an_unmarked_block_that_does_not_run_fails(text: str, message: str) -> None:
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        run_blocks(rst_blocks(text, "sample.rst"), "sample.rst", "current", {}, DOCS_URL)
