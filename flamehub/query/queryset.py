@@ -32,6 +32,7 @@ from ..dialects import MAX_PAGE_SIZE, Dialect
 from ..hub import Hub, default_hub, resolve_hub
 from ..resources.base import Capabilities, Resource, ResourceMeta, id_segment, meta_of
 from ..resources.convert import converter_for
+from ..resources.validate import check_value
 from .lookups import EmptyResult, compile_filters
 from .q import Q
 
@@ -768,6 +769,7 @@ class QuerySet(Generic[M]):
                 raise errors.UnsupportedByHub(
                     f"{name}.{field} does not exist on Hub {dialect.version_string}"
                 )
+            check_value(name, spec, value)
             body[spec.wire(dialect)] = converter.to_wire(value)
         if creating:
             required = meta.required_on_create(dialect.generation)
