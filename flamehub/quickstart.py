@@ -25,7 +25,17 @@ from typing import TextIO
 
 import flamehub
 from flamehub import Hub, PasswordAuth
-from flamehub.hub import ENV_URL
+from flamehub.hub import (
+    ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
+    ENV_PASSWORD,
+    ENV_ROBOT_ID,
+    ENV_ROBOT_SECRET,
+    ENV_TOKEN,
+    ENV_URL,
+    ENV_USERNAME,
+    auth_from_env,
+)
 from flamehub.models import Bucket, Node, NodeType, Realm
 
 __all__ = [
@@ -48,6 +58,14 @@ def _connect(local_version: str, out: TextIO, given: Hub | None = None) -> Itera
         yield given
         return
     if os.environ.get(ENV_URL):
+        if auth_from_env(os.environ) is None:
+            missing = [name for name in (ENV_USERNAME, ENV_PASSWORD) if not os.environ.get(name)]
+            raise flamehub.ConfigurationError(
+                f"{ENV_URL} is set but {' and '.join(missing) or 'no credentials'} "
+                f"{'is' if len(missing) == 1 else 'are'} not: set {ENV_USERNAME} and "
+                f"{ENV_PASSWORD} (or {ENV_TOKEN}, {ENV_CLIENT_ID}/{ENV_CLIENT_SECRET}, "
+                f"{ENV_ROBOT_ID}/{ENV_ROBOT_SECRET})"
+            )
         hub = Hub.from_env()
         out.write(f"Using the Hub at {os.environ[ENV_URL]} (from {ENV_URL})\n")
         with hub:
@@ -90,7 +108,8 @@ def run(
                 )
                 created.append(node)
                 nodes.append(node)
-                out.write(f"3. Created node {node.name} ({kind.value})\n")
+            listed = ", ".join(f"{node.name} ({node.type})" for node in nodes)
+            out.write(f"3. Created nodes {listed}\n")
 
             ours = Node.objects.filter(name__startswith=f"quickstart-{suffix}-")
             newest = ours.order_by("-created_at", "-name")[:1]

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+import flamehub
 from flamehub import Hub, PasswordAuth
 from flamehub.models import Bucket, Node
 from flamehub.quickstart import run
@@ -58,3 +59,25 @@ def test_quickstart_reports_failures_in_one_line(monkeypatch, capsys) -> None:
     assert err.startswith("error: ")
     assert err.count("\n") == 1
     assert "start123" not in err
+
+
+def test_quickstart_numbers_each_step_once(capsys) -> None:
+    out = io.StringIO()
+    run("0.14.0", out=out)
+    steps = [line.split(".")[0] for line in out.getvalue().splitlines() if line[:1].isdigit()]
+    assert steps == ["1", "2", "3", "4", "5", "6", "7"]
+
+
+def test_quickstart_without_credentials_names_the_missing_variable(monkeypatch) -> None:
+    from flamehub.quickstart import main
+
+    for name in list(os.environ):
+        if name.startswith("FLAMEHUB_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("FLAMEHUB_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("FLAMEHUB_USERNAME", "admin")
+    out = io.StringIO()
+    with pytest.raises(flamehub.ConfigurationError, match="FLAMEHUB_PASSWORD is not"):
+        run(out=out)
+    assert "Logged in" not in out.getvalue()
+    assert main([]) == 1

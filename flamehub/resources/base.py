@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextvars
 import copy
+import difflib
 import functools
 import inspect
 import json
@@ -41,6 +42,7 @@ from .. import errors
 from ..dialects import CURRENT_GENERATION_SINCE, Dialect, Generation
 from ..hub import resolve_hub
 from .fields import ALL_GENERATIONS, FieldOptions, VersionRange, options_of
+from .validate import check_value
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -570,6 +572,32 @@ def meta_of(model: type[Resource]) -> ResourceMeta:
     return meta
 
 
+#: :func:`_settable_names` per class (filled on an instance's first attribute assignment).
+_SETTABLE: dict[type, frozenset[str]] = {}
+
+
+def _settable_names(model: type) -> frozenset[str]:
+    """The public names an instance of ``model`` may set: its fields, and class attributes
+    with a setter of their own (properties with ``setter``, other data descriptors)."""
+    known = _SETTABLE.get(model)
+    if known is not None:
+        return known
+    fields = {field.name for field in attrs.fields(model)} if attrs.has(model) else set()
+    for name in dir(model):
+        attribute = inspect.getattr_static(model, name, None)
+        if hasattr(type(attribute), "__set__") and not isinstance(attribute, _ManagerDescriptor):
+            fields.add(name)
+    known = _SETTABLE[model] = frozenset(fields)
+    return known
+
+
+def _no_field_message(model: type, name: str) -> str:
+    fields = sorted(field.name for field in (attrs.fields(model) if attrs.has(model) else ()))
+    close = difflib.get_close_matches(name, fields, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"its fields: {', '.join(fields)}"
+    return f"{model.__name__} has no field {name!r}; {hint}"
+
+
 class _ManagerDescriptor:
     """``Model.objects``: a fresh :class:`~flamehub.query.queryset.Manager` on every access."""
 
@@ -578,6 +606,13 @@ class _ManagerDescriptor:
             raise AttributeError(
                 f"'objects' is reached through the class ({owner.__name__}.objects), "
                 "not through an instance"
+            )
+        if getattr(owner, "Meta", None) is None:
+            # an AttributeError (not the declaration's TypeError): help(), pydoc, inspect
+            # and IPython reach every attribute of the base classes and skip these
+            raise AttributeError(
+                f"{owner.__name__} declares no resource (it has no inner 'class Meta'), so "
+                "it has no 'objects'; use a resource class, e.g. Node.objects"
             )
         from ..query.queryset import Manager
 
@@ -630,6 +665,22 @@ class Resource:
         REGISTRY.register(cls)
 
     # -- state ---------------------------------------------------------------
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set a field; any other public name is a typo and raises :class:`AttributeError`.
+
+        Names starting with ``_`` stay free (flamehub keeps the hub binding and the
+        loaded values there; subclasses may keep their own state too).
+
+        Example::
+
+            node.hidden = True
+            node.hiden = True   # AttributeError: ... no field 'hiden'; did you mean 'hidden'?
+        """
+        if name[:1] == "_" or name in _settable_names(type(self)):
+            object.__setattr__(self, name, value)
+            return
+        raise AttributeError(_no_field_message(type(self), name))
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_hub", None)
@@ -722,6 +773,8 @@ class Resource:
             node.hidden = True
             node.save()
         """
+        if self.__dict__.get("_deleted"):
+            raise errors.QueryError(_deleted_message(self))
         manager = self._manager(using)
         if not self.is_saved:
             created = manager.create(**self.changed_fields())
@@ -743,6 +796,7 @@ class Resource:
         """
         self._manager(using)._delete(self.pk)
         object.__setattr__(self, "_loaded", None)
+        object.__setattr__(self, "_deleted", True)
 
     def refresh(self: R, *, using: Hub | None = None) -> R:
         """Reload every field from the Hub (``GET /<path>/<id>``).
@@ -847,6 +901,24 @@ class Resource:
             object.__setattr__(self, name, getattr(other, name))
         object.__setattr__(self, "_hub", other.hub)
         object.__setattr__(self, "_loaded", other.__dict__.get("_loaded"))
+
+
+def _deleted_message(instance: Resource) -> str:
+    """What ``save()`` says about an object whose row ``delete()`` removed: that, and how
+    to create a new row (the field names only: values may be secrets)."""
+    model = type(instance)
+    name = model.__name__
+    meta = meta_of(model)
+    given = [
+        field
+        for field, spec in meta.scalar_fields.items()
+        if spec.options.create and getattr(instance, field) is not None
+    ]
+    keywords = ", ".join(f"{field}=..." for field in given) or "..."
+    return (
+        f"this {name} (id {instance.pk}) was deleted from the Hub, so save() has no row "
+        f"to update; to create a new one: {name}.objects.create({keywords})"
+    )
 
 
 def _dump_value(value: Any, mode: str, exclude_none: bool) -> Any:
@@ -970,6 +1042,7 @@ def wire_body(
             raise errors.UnsupportedByHub(
                 f"{name}.{field} does not exist on Hub {dialect.version_string}"
             )
+        check_value(name, spec, value)
         body[spec.wire(dialect)] = converter.to_wire(value)
     if creating:
         required = meta.required_on_create(dialect)
