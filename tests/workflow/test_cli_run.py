@@ -34,27 +34,20 @@ def run(*argv: str) -> tuple[int, str]:
     return main(list(argv), out=out), out.getvalue()
 
 
+def analysis_run_argv(project: object, code: Path, registry: object) -> list[str]:
+    """``flamehub analysis run`` of ``code`` (entrypoint main.py) in a project, by name or id."""
+    return [
+        "analysis", "run", "--project", str(project), "--code", str(code),
+        "--entrypoint", "main.py", "--registry", str(registry),
+    ]  # fmt: skip
+
+
 def test_analysis_run_uploads_builds_distributes_and_downloads(
     env: None, hub: Hub, local: LocalHub, site: Site, code: Path, tmp_path: Path
 ) -> None:
     results = tmp_path / "results"
-    code_, out = run(
-        "analysis",
-        "run",
-        "--project",
-        str(site.project.name),
-        "--code",
-        str(code),
-        "--entrypoint",
-        "main.py",
-        "--registry",
-        str(site.registry.name),
-        "--name",
-        "cli-run",
-        "--to",
-        str(results),
-        "--json",
-    )
+    argv = analysis_run_argv(site.project.name, code, site.registry.name)
+    code_, out = run(*argv, "--name", "cli-run", "--to", str(results), "--json")
     assert code_ == EXIT_OK, out
     summary = json.loads(out)
     assert summary["name"] == "cli-run"
@@ -68,18 +61,7 @@ def test_analysis_run_uploads_builds_distributes_and_downloads(
 def test_analysis_run_by_project_id_prints_a_summary(
     env: None, hub: Hub, site: Site, code: Path
 ) -> None:
-    code_, out = run(
-        "analysis",
-        "run",
-        "--project",
-        str(site.project.id),
-        "--code",
-        str(code),
-        "--entrypoint",
-        "main.py",
-        "--registry",
-        str(site.registry.id),
-    )
+    code_, out = run(*analysis_run_argv(site.project.id, code, site.registry.id))
     assert code_ == EXIT_OK
     assert out.startswith("analysis ") and "executed; 0 result file(s)" in out
     [analysis] = Analysis.objects.using(hub).filter(project_id=site.project.id)
@@ -95,18 +77,7 @@ def test_a_failing_node_is_one_error_line_naming_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     worker.inject(WorkerFault("execution", node=site.default.name, message="disk full"))
-    code_, _ = run(
-        "analysis",
-        "run",
-        "--project",
-        str(site.project.name),
-        "--code",
-        str(code),
-        "--entrypoint",
-        "main.py",
-        "--registry",
-        str(site.registry.name),
-    )
+    code_, _ = run(*analysis_run_argv(site.project.name, code, site.registry.name))
     err = capsys.readouterr().err
     assert code_ == 1
     assert err.startswith("error: ") and f"on node {site.default.name}" in err
@@ -124,8 +95,7 @@ def test_ctrl_c_says_how_to_resume_and_the_same_command_resumes(
 ) -> None:
     from flamehub import workflow
 
-    argv = ["analysis", "run", "--project", str(site.project.name), "--code", str(code)]
-    argv += ["--entrypoint", "main.py", "--registry", str(site.registry.name)]
+    argv = analysis_run_argv(site.project.name, code, site.registry.name)
     argv += ["--name", "cli-resume"]
     original = workflow.distribute
 
