@@ -655,6 +655,11 @@ class Resource:
     )
     _meta_cache: ClassVar[ResourceMeta | None] = None
 
+    if TYPE_CHECKING:
+        # code generic over resources (``model: type[R]``) may pass any field; a resource
+        # class itself gets the precise keyword-only __init__ of its fields (@resource)
+        def __init__(self, **fields: Any) -> None: ...
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         qualname = cls.__qualname__
