@@ -37,6 +37,10 @@ USER_SCRIPT = """
     node.save()
     project = Project.objects.create(name="p")
     assert_type(project.nodes.all(), QuerySet[ProjectNode])
+    assert_type(Node.objects.create(name="site-c", realm_id=realm.id), Node)
+    assert_type(Node.objects.using(hub).create(name="site-d"), Node)
+    assert_type(project.nodes.create(node_id=node.id), ProjectNode)
+    assert_type(Node(name="site-e").name, str | None)
 """
 
 MISTAKES = """
@@ -46,6 +50,12 @@ MISTAKES = """
     realm = Realm.objects.get(name="master")
     realm.users.all()[0].no_such_field  # mistake: unknown attribute
     Node.objects.nonexistent()  # mistake: no such QuerySet method
+    Node(nmae="site-a")  # mistake: misspelled field in the constructor
+    Node("site-a")  # mistake: fields are keywords
+    Node(hidden="yes")  # mistake: a str for a bool field
+    Node.objects.create(nmae="site-a")  # mistake: misspelled field in create()
+    Node.objects.filter(hidden=False).create(realm_idd=None)  # mistake: create() on a QuerySet
+    realm.users.create(nmae="u")  # mistake: create() through a related manager
 """
 
 
@@ -101,3 +111,120 @@ def test_mistakes_in_orm_code_are_reported(mypy_api: Any, tmp_path: Path) -> Non
     ]
     reported = {int(line.split(":")[1]) for line in output.splitlines() if ": error:" in line}
     assert set(marked) <= reported, output
+
+
+# -- the mypy plugin: query keywords checked against the declaration ------------------
+
+LOOKUP_SCRIPT = """
+    from flamehub import Q
+    from flamehub.models import MasterImage, Node, Project, Realm
+
+    Node.objects.filter(name__startswith="site-", hidden=False, realm_id=None)
+    Node.objects.filter(robot_id=None).filter(client_id=None)  # legacy and current keys
+    Node.objects.filter(Q(name="a")).exclude(name__in=["b"]).get(id="x")
+    Node.objects.filter(nmae="site-a")  # mistake: misspelled field
+    Node.objects.all().exclude(name__stratswith="x")  # mistake: misspelled lookup
+    Node.objects.get(hidden__startswith="x")  # mistake: text lookup on a bool
+    MasterImage.objects.filter(path="x").filter(command="y")  # mistake: not filterable
+    project = Project.objects.get(name="p")
+    project.nodes.filter(node_id="x", bogus=2)  # mistake: through a related manager
+    Realm.objects.get(name="master").users.filter(name="admin")
+"""
+
+
+def plugin_run(api: Any, tmp_path: Path, source: str, *, plugin: bool) -> tuple[str, int]:
+    script = tmp_path / "lookups.py"
+    script.write_text(textwrap.dedent(source))
+    config = tmp_path / "mypy.ini"
+    config.write_text(
+        f"[mypy]\nmypy_path = {ROOT}\npython_version = 3.11\n"
+        + ("plugins = flamehub.mypy_plugin\n" if plugin else "")
+        + "\n[mypy-flamehub.*]\nfollow_imports = silent\n\n"
+        "[mypy-tqdm.*]\nignore_missing_imports = true\n"
+    )
+    return run(
+        api, "--config-file", str(config), "--cache-dir", str(tmp_path / "cache"), str(script)
+    )
+
+
+def test_the_plugin_reports_exactly_the_bad_lookups(mypy_api: Any, tmp_path: Path) -> None:
+    output, status = plugin_run(mypy_api, tmp_path, LOOKUP_SCRIPT, plugin=True)
+    lines = textwrap.dedent(LOOKUP_SCRIPT).splitlines()
+    marked = {number for number, line in enumerate(lines, start=1) if "# mistake" in line}
+    reported = {
+        int(line.split(":")[1])
+        for line in output.splitlines()
+        if ": error:" in line and "[flamehub-lookup]" in line
+    }
+    assert status == 1, output
+    assert reported == marked, output
+    assert "Node has no field 'nmae' to filter by (did you mean 'name'?)" in output
+    assert "Node.name has no lookup 'stratswith' (did you mean 'startswith'?)" in output
+
+
+def test_without_the_plugin_query_keywords_are_unchecked(mypy_api: Any, tmp_path: Path) -> None:
+    # the errors above come from the plugin, not from the signatures
+    output, status = plugin_run(mypy_api, tmp_path, LOOKUP_SCRIPT, plugin=False)
+    assert status == 0, output
+
+
+def test_lookup_problem_reads_every_generation_of_the_declaration() -> None:
+    from flamehub.models import AnalysisBucketFile, Node
+    from flamehub.mypy_plugin import lookup_problem
+
+    assert lookup_problem(Node, "name__startswith") is None
+    assert lookup_problem(Node, "robot_id") is None  # legacy Hubs only
+    assert lookup_problem(Node, "client_id__in") is None  # current Hubs only
+    assert lookup_problem(AnalysisBucketFile, "analysis_bucket_id") is None  # wire name by release
+    assert "did you mean 'name'" in str(lookup_problem(Node, "nmae"))
+    assert lookup_problem(Node, "created_at") == (
+        "Node has no filterable field 'created_at' to filter by; filterable on some Hub: "
+        "client_id, hidden, id, name, online, realm_id, robot_id"
+    )
+    assert lookup_problem(Node, "hidden__contains") == (
+        "Node.hidden is not a text field: contains needs one"
+    )
+
+
+def test_a_compat_editable_install_is_visible_to_mypy(mypy_api: Any, tmp_path: Path) -> None:
+    """What docs/typing.rst says: setuptools' default editable install hides the package
+    behind an import hook mypy does not run; ``editable_mode=compat`` does not."""
+    import subprocess
+    import sys
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    install = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "-e",
+            str(ROOT),
+            "--config-settings",
+            "editable_mode=compat",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if install.returncode != 0:
+        pytest.skip(f"pip could not build the editable install here: {install.stderr[-300:]}")
+    script = tmp_path / "elsewhere" / "script.py"
+    script.parent.mkdir()
+    script.write_text('from flamehub.models import Node\n\nNode(nmae="x")\n')
+    output, status = run(
+        mypy_api,
+        "--python-executable",
+        str(python),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--config-file",
+        "",
+        str(script),
+    )
+    assert status == 1, output
+    assert 'Unexpected keyword argument "nmae" for "Node"' in output, output

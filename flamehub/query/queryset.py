@@ -488,17 +488,29 @@ class QuerySet(Generic[M]):
 
     # -- writes ----------------------------------------------------------------------
 
-    def create(self, **values: Any) -> M:
-        """Create a row (``POST /<path>``) and return it as the Hub stored it.
+    if TYPE_CHECKING:
+        # Type checkers see create() as the model's constructor: the same keywords (a
+        # misspelled field is an error in the editor) and the model as the result.
+        @property
+        def create(self) -> type[M]: ...
 
-        Unknown fields, read-only fields and missing required fields raise
-        :class:`~flamehub.QueryError` before anything is sent. Through a related
-        manager the parent's key is filled in (``project.nodes.create(node_id=...)``).
+    else:
 
-        Example::
+        def create(self, **values: Any) -> M:
+            """Create a row (``POST /<path>``) and return it as the Hub stored it.
 
-            node = Node.objects.create(name="site-a", realm_id=realm.id)
-        """
+            Unknown fields, read-only fields and missing required fields raise
+            :class:`~flamehub.QueryError` before anything is sent. Through a related
+            manager the parent's key is filled in (``project.nodes.create(node_id=...)``).
+
+            Example::
+
+                node = Node.objects.create(name="site-a", realm_id=realm.id)
+            """
+            return self._create(**values)
+
+    def _create(self, **values: Any) -> M:
+        """What :meth:`create` does (type checkers see ``create`` as the constructor)."""
         values = {**self._create_defaults, **values}
         hub = self._resolve_hub()
         meta = self.meta
@@ -661,9 +673,16 @@ class Manager(Generic[M]):
         """:meth:`QuerySet.get`."""
         return self.get_queryset().get(*conditions, **lookups)
 
-    def create(self, **values: Any) -> M:
-        """:meth:`QuerySet.create`."""
-        return self.get_queryset().create(**values)
+    if TYPE_CHECKING:
+
+        @property
+        def create(self) -> type[M]: ...
+
+    else:
+
+        def create(self, **values: Any) -> M:
+            """:meth:`QuerySet.create`."""
+            return self.get_queryset()._create(**values)
 
     def delete(self) -> None:
         """:meth:`QuerySet.delete` of every row (collections the Hub bulk-deletes only)."""

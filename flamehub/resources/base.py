@@ -45,8 +45,20 @@ from .fields import ALL_GENERATIONS, FieldOptions, VersionRange, options_of
 from .validate import check_value
 
 if TYPE_CHECKING:
+    # Type checkers and IDEs read @resource as a dataclass-like decorator (PEP 681): each
+    # resource gets a keyword-only __init__ of its declared fields, so ``Node(nmae="x")``
+    # is an error in the editor. Every field helper returns a value with a default, which
+    # is what the checker sees; attrs builds the real __init__ at run time.
+    from typing_extensions import dataclass_transform as _dataclass_transform
+
     from ..hub import Hub
     from ..query.queryset import Manager, QuerySet
+else:
+
+    def _dataclass_transform(**_: Any) -> Callable[[Any], Any]:
+        """Run-time stand-in: the marker only matters to type checkers."""
+        return lambda decorated: decorated
+
 
 __all__ = [
     "ACTION_ATTRIBUTE",
@@ -644,9 +656,8 @@ class Resource:
     _meta_cache: ClassVar[ResourceMeta | None] = None
 
     if TYPE_CHECKING:
-        # attrs makes the real keyword-only __init__ of each resource; type checkers do
-        # not see through @resource, so they get this signature (unknown names are
-        # refused at run time with the class's TypeError)
+        # code generic over resources (``model: type[R]``) may pass any field; a resource
+        # class itself gets the precise keyword-only __init__ of its fields (@resource)
         def __init__(self, **fields: Any) -> None: ...
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -947,6 +958,7 @@ def _snapshot(value: Any) -> Any:
 def resource(cls: type[R]) -> type[R]: ...
 @overload
 def resource(cls: None = None, **attrs_options: Any) -> Any: ...
+@_dataclass_transform(kw_only_default=True, eq_default=True)
 def resource(cls: type[R] | None = None, **attrs_options: Any) -> Any:
     """Class decorator that turns a :class:`Resource` subclass into an attrs class.
 
