@@ -8,7 +8,8 @@ Everything flamehub sends goes through :class:`Transport.send`. It
   OPTIONS): creates and updates are POSTs on the Hub and are never resent;
 - resends a ``429`` (rate limited: the Hub did not act) for any method, after the
   answer's ``Retry-After`` or ``ratelimit-reset`` (else the backoff), within the
-  ``deadline``, and remembers each service's ``ratelimit-*`` headers (:attr:`Transport.rate_limits`);
+  ``deadline``, and remembers each service's ``ratelimit-*`` headers
+  (:attr:`Transport.rate_limits`);
 - re-authenticates once and resends once when the Hub provably rejected the token
   before acting (:func:`is_token_rejection`);
 - turns error answers into :class:`~flamehub.errors.HubAPIError` subclasses
@@ -52,8 +53,8 @@ from .ratelimit import RateLimits, wait_after_429
 __all__ = [
     "DEFAULT_BACKOFF_FACTOR",
     "DEFAULT_CONNECT_TIMEOUT",
-    "DEFAULT_READ_TIMEOUT",
     "DEFAULT_RATE_LIMIT_RETRIES",
+    "DEFAULT_READ_TIMEOUT",
     "DEFAULT_RETRIES",
     "IDEMPOTENT_METHODS",
     "MAX_BACKOFF",
