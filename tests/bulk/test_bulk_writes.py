@@ -192,3 +192,13 @@ def test_none_writes_nothing(hub: Hub, local: LocalHub, realm_id: str):
     assert Node.objects.using(hub).none().delete() == (0, {})
     assert core_requests(local) == []
     assert len(stored_names(hub)) == 2
+
+
+def test_the_new_errors_are_public() -> None:
+    import flamehub
+    from flamehub import errors
+
+    assert flamehub.BulkError is errors.BulkError and "BulkError" in flamehub.__all__
+    assert flamehub.RateLimited is errors.RateLimited and "RateLimited" in flamehub.__all__
+    assert issubclass(errors.BulkError, errors.FlamehubError)
+    assert errors.error_class_for(429) is errors.RateLimited
