@@ -60,6 +60,7 @@ R = TypeVar("R")
 
 #: Ids per ``id__in`` request of :func:`in_bulk` (the Hub's page cap).
 IN_BULK_BATCH = MAX_PAGE_SIZE
+_UNSET = object()
 #: How often a row that ended in RateLimited is tried again, one row at a time.
 RATE_LIMIT_ROUNDS = 3
 
@@ -269,7 +270,14 @@ def bulk_create(query: QuerySet[M], objs: Iterable[M]) -> list[M]:
     dialect = query._dialect(hub)
     meta.require_operation("creatable", dialect, "created")
     bodies: list[dict[str, Any]] = []
+    seen: dict[int, int] = {}
     for position, obj in enumerate(rows):
+        first = seen.setdefault(id(obj), position)
+        if first != position:
+            raise errors.QueryError(
+                f"bulk_create(): the object at position {position} is the one at position "
+                f"{first} again; it would be created twice"
+            )
         if type(obj) is not model:
             raise errors.QueryError(
                 f"bulk_create() of {model.__name__} got {type(obj).__name__} at position "
@@ -463,7 +471,9 @@ def update_or_create(
         if created:
             return found, True
     differing = {
-        key: value for key, value in changes.items() if _plain(getattr(found, key)) != _plain(value)
+        key: value
+        for key, value in changes.items()
+        if _plain(getattr(found, key, _UNSET)) != _plain(value)  # unknown keys: _update says
     }
     if not differing:
         return found, False

@@ -49,6 +49,8 @@ def test_bulk_create_checks_every_object_before_sending(hub: Hub, local: LocalHu
     bad = Node(name="site-bad", realm_id=realm_id, created_at=datetime.now(timezone.utc))
     with pytest.raises(QueryError, match="position 1: Node.created_at is read-only"):
         Node.objects.using(hub).bulk_create([good, bad])
+    with pytest.raises(QueryError, match="position 2 is the one at position 0 again"):
+        Node.objects.using(hub).bulk_create([good, Node(name="site-b"), good])
     with pytest.raises(QueryError, match="position 0 already exists"):
         Node.objects.using(hub).bulk_create([make_nodes(hub, realm_id, 1)[0]])
     assert core_requests(local) == [("POST", "/core/nodes")]  # only make_nodes' create

@@ -86,6 +86,8 @@ def test_update_or_create_writes_only_what_differs(hub: Hub, local: LocalHub, re
     same, created = nodes.update_or_create(name="site-a", defaults={"hidden": True})
     assert not created and same.hidden is True
     assert core_requests(local) == [("GET", "/core/nodes")]  # nothing differs: no write
+    with pytest.raises(QueryError, match="colour"):
+        nodes.update_or_create(name="site-a", defaults={"colour": "red"})
 
 
 def test_in_bulk_reads_50_ids_per_request(hub: Hub, local: LocalHub, realm_id: str):
