@@ -84,6 +84,8 @@ DEFAULT_BACKOFF_FACTOR = 0.25
 #: Upper bound of one backoff delay (also for ``Retry-After``).
 MAX_BACKOFF = 10.0
 #: The status of a rate-limited request (resent for any method: the Hub did not act).
+#: Assumption: no recording shows a 429; hub-api.md §1.5 infers it from the Hub's
+#: rate-limit middleware, whose ``ratelimit-*`` headers are recorded on every answer.
 RATE_LIMITED = 429
 #: How many times a request is resent after 429 answers.
 DEFAULT_RATE_LIMIT_RETRIES = 5

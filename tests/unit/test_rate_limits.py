@@ -144,3 +144,20 @@ def test_assumed_429_respects_the_deadline(rsps) -> None:
     with pytest.raises(RateLimited):
         list(Node.objects.using(hub))
     assert slept == [] and time.monotonic() - started < 2.0  # no sleep past the deadline
+
+
+def test_assumed_429_on_the_token_endpoint_is_resent(rsps) -> None:
+    # the token POST is never resent after a failure the Hub may have acted on, but a 429
+    # (authup's login_attempt_throttled, hub-api.md) says it did not act
+    from flamehub import Hub, PasswordAuth
+
+    token_url = f"{HUB_URL}/auth/token"
+    rsps.add("POST", token_url, status=429, headers={"Retry-After": "3"}, json=TOO_MANY)
+    rsps.add("POST", token_url, json={"access_token": "access-1", "expires_in": 900})
+    rsps.add("GET", NODES, json={"data": [], "meta": {"total": 0}})
+    hub = Hub(HUB_URL, auth=PasswordAuth("admin", "start123"), hub_version=CURRENT_VERSION)
+    slept: list[float] = []
+    hub.transport._sleep = slept.append
+    assert list(Node.objects.using(hub)) == []
+    assert slept == [3.0]
+    assert rsps.calls[2].request.headers["Authorization"] == "Bearer access-1"
