@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "IN_BULK_BATCH",
     "RATE_LIMIT_ROUNDS",
+    "TEXT_KIND",
     "bulk_create",
     "contains",
     "delete",
@@ -61,6 +62,8 @@ R = TypeVar("R")
 #: Ids per ``id__in`` request of :func:`in_bulk` (the Hub's page cap).
 IN_BULK_BATCH = MAX_PAGE_SIZE
 _UNSET = object()
+#: The field kind whose values :func:`matches_exactly` compares case-sensitively.
+TEXT_KIND = "str"
 #: How often a row that ended in RateLimited is tried again, one row at a time.
 RATE_LIMIT_ROUNDS = 3
 
@@ -92,11 +95,14 @@ def exact_conditions(where: Q) -> list[Condition]:
 def matches_exactly(row: Resource, conditions: Iterable[Condition]) -> bool:
     """Whether ``row`` meets ``conditions`` comparing strings case-sensitively.
 
-    Only string values are re-checked (the Hub's case-insensitive comparisons are the
-    reason); other values, and fields the row does not carry, are left to the Hub.
+    Only text fields are re-checked (the Hub's case-insensitive comparisons are the
+    reason); ids, enums, numbers, dates, and fields the row does not carry are left to
+    the Hub (an id given in upper case still means the row).
     """
+    fields = meta_of(type(row)).fields
     for condition in conditions:
-        if "__" in condition.field or not hasattr(row, condition.field):
+        spec = fields.get(condition.field)
+        if spec is None or spec.kind != TEXT_KIND:
             continue
         have = _plain(getattr(row, condition.field))
         if not isinstance(have, str):
