@@ -13,8 +13,9 @@ retried one at a time after the wait the Hub asked for, instead of failing.
 
 Current Hubs compare strings case-insensitively (query-semantics.md), so a filter
 ``name="site-a"`` also returns ``"Site-A"``. Every write here re-checks the rows the Hub
-returned against the exact-equality conditions (``x=v``, ``x__in=[...]``) of the query's
-top-level AND, case-sensitively, and leaves out the rows that do not match
+returned against the exact-equality conditions on text fields (``name=v``,
+``name__in=[...]``) of the query's top-level AND, case-sensitively, and leaves out the
+rows that do not match
 (:func:`exact_conditions`, :func:`matches_exactly`).
 """
 
