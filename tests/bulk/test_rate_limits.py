@@ -108,3 +108,31 @@ def test_a_used_up_window_slows_the_loop_down(
     sleeps.clear()
     Node.objects.using(hub).filter(name__startswith="site-").update(hidden=True)
     assert sleeps == []
+
+
+def test_assumed_429_that_never_ends_fails_only_its_row_after_the_rounds(
+    impatient: Hub, local: LocalHub, realm_id: str, sleeps: list[float]
+):
+    from flamehub import BulkError, RateLimited
+    from flamehub.query.bulk import RATE_LIMIT_ROUNDS
+
+    made = Node.objects.using(impatient).bulk_create(nodes(realm_id, 5))
+    victim = made[3]
+    local.requests.clear()
+    local.inject(
+        Fault(
+            "status",
+            route=rf"^/core/nodes/{victim.id}$",
+            method="POST",
+            status=429,
+            headers={"Retry-After": "2"},
+        )
+    )
+    with pytest.raises(BulkError) as caught:
+        Node.objects.using(impatient).filter(name__startswith="site-").update(hidden=True)
+    ((row, failure),) = caught.value.failed
+    assert row.id == victim.id and isinstance(failure, RateLimited) and failure.retry_after == 2
+    assert len(caught.value.succeeded) == 4
+    sent = [r.path for r in local.requests if r.method == "POST"]
+    assert sent.count(f"/core/nodes/{victim.id}") == 1 + RATE_LIMIT_ROUNDS
+    assert sleeps.count(2.0) == RATE_LIMIT_ROUNDS
