@@ -648,7 +648,7 @@ class CoreClient(_HubServiceClient):
             core_client.delete_analysis_logs(analysis)
         """
         logs = AnalysisLog.objects.using(self.hub)
-        logs.filter(analysis_id=_pk(Analysis, analysis_id)).delete()
+        _delete_by_filter(logs.filter(analysis_id=_pk(Analysis, analysis_id)))
 
     def delete_analysis_node_logs(self, analysis_id: Any, node_id: Any) -> None:
         """Delete every log line one node wrote for an analysis (current Hubs).
@@ -660,7 +660,17 @@ class CoreClient(_HubServiceClient):
             core_client.delete_analysis_node_logs(analysis, node)
         """
         logs = AnalysisNodeLog.objects.using(self.hub)
-        logs.filter(analysis_id=_pk(Analysis, analysis_id), node_id=_pk(Node, node_id)).delete()
+        _delete_by_filter(
+            logs.filter(analysis_id=_pk(Analysis, analysis_id), node_id=_pk(Node, node_id))
+        )
+
+
+def _delete_by_filter(query: QuerySet[Any]) -> None:
+    """The Hub's delete-by-filter, as flame-hub-client sends it; UnsupportedByHub where the
+    Hub has none (legacy), although ``QuerySet.delete()`` would delete row by row there."""
+    hub = query._resolve_hub()
+    query.meta.require_operation("bulk_delete", query._dialect(hub), "bulk-deleted")
+    query.delete()
 
 
 class StorageClient(_HubServiceClient):

@@ -35,6 +35,7 @@ __all__ = [
     "AnalysisFilesTimeout",
     "AuthenticationError",
     "BadRequest",
+    "BulkError",
     "ConfigurationError",
     "Conflict",
     "DownloadTargetExists",
@@ -51,6 +52,7 @@ __all__ = [
     "ObjectDoesNotExist",
     "QueryError",
     "QueryStateError",
+    "RateLimited",
     "ServerError",
     "TransferError",
     "TransferSizeMismatch",
@@ -427,6 +429,19 @@ class Conflict(HubAPIError):
     """409: a unique constraint was violated (the name is taken, the pair exists)."""
 
 
+class RateLimited(HubAPIError):
+    """The Hub answered 429: too many requests from this address or identity.
+
+    The Hub did not act, so flamehub resends any request (a create too) after the wait
+    the answer names (``Retry-After``, else ``ratelimit-reset``), as long as the retries
+    and the Hub's ``deadline`` allow; this is raised when they do not.
+    ``retry_after`` is that wait in seconds (``None`` when the answer named none).
+    """
+
+    #: Seconds the Hub asked to wait before the next request (``None`` if unsaid).
+    retry_after: float | None = None
+
+
 class ServerError(HubAPIError):
     """5xx: the Hub failed to answer the request."""
 
@@ -467,7 +482,57 @@ _BY_STATUS: dict[int, type[HubAPIError]] = {
     403: Forbidden,
     404: NotFound,
     409: Conflict,
+    429: RateLimited,
 }
+
+
+# -- bulk work (flamehub.query.bulk) -------------------------------------------------------
+
+
+class BulkError(FlamehubError):
+    """Some rows of a bulk operation failed; every row that could be done was done.
+
+    Raised after the loop of ``bulk_create()``, ``QuerySet.update()`` or
+    ``QuerySet.delete()`` has finished every row it could. Each row appears exactly once,
+    either in ``succeeded`` or in ``failed``.
+
+    Attributes:
+        operation: ``"bulk_create"``, ``"update"`` or ``"delete"``.
+        succeeded: the rows done, in input order (created or updated objects as the
+            Hub returned them; for ``delete`` the deleted objects).
+        failed: ``(row, error)`` pairs in input order: the object that failed and the
+            flamehub exception it met. A create that timed out (:class:`HubTimeout`) has
+            an unknown outcome: it is never resent, look it up before creating it again.
+
+    Example::
+
+        try:
+            Node.objects.bulk_create(nodes)
+        except flamehub.BulkError as error:
+            for node, failure in error.failed:
+                print(node.name, failure)
+    """
+
+    def __init__(
+        self,
+        operation: str,
+        succeeded: Sequence[Any],
+        failed: Sequence[tuple[Any, BaseException]],
+    ) -> None:
+        self.operation = operation
+        self.succeeded = list(succeeded)
+        self.failed = list(failed)
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        total = len(self.succeeded) + len(self.failed)
+        first = self.failed[0][1] if self.failed else None
+        kinds = sorted({type(error).__name__ for _, error in self.failed})
+        return (
+            f"{self.operation}: {len(self.failed)} of {total} rows failed "
+            f"({', '.join(kinds)}), {len(self.succeeded)} succeeded; the first failure: {first}"
+            "; error.failed holds each failed row with its error"
+        )
 
 
 # -- file transfers (flamehub.files) ----------------------------------------------------

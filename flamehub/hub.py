@@ -410,6 +410,7 @@ class Hub:
             auth=self.auth if authenticated else None,
             stream=stream,
             timeout=timeout,
+            rate_limit_key=service,
         )
         if response.status_code >= 400:
             try:

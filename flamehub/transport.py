@@ -6,6 +6,10 @@ Everything flamehub sends goes through :class:`Transport.send`. It
 - retries connection failures, timeouts and 502/503/504 answers with an
   exponential backoff, but only for idempotent methods (GET, HEAD, DELETE,
   OPTIONS): creates and updates are POSTs on the Hub and are never resent;
+- resends a ``429`` (rate limited: the Hub did not act) for any method, after the
+  answer's ``Retry-After`` or ``ratelimit-reset`` (else the backoff), within the
+  ``deadline``, and remembers each service's ``ratelimit-*`` headers
+  (:attr:`Transport.rate_limits`);
 - re-authenticates once and resends once when the Hub provably rejected the token
   before acting (:func:`is_token_rejection`);
 - turns error answers into :class:`~flamehub.errors.HubAPIError` subclasses
@@ -44,14 +48,18 @@ import urllib3
 
 from . import errors
 from ._version import __version__
+from .ratelimit import RateLimits, wait_after_429
 
 __all__ = [
     "DEFAULT_BACKOFF_FACTOR",
     "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_RATE_LIMIT_RETRIES",
     "DEFAULT_READ_TIMEOUT",
     "DEFAULT_RETRIES",
     "IDEMPOTENT_METHODS",
     "MAX_BACKOFF",
+    "MAX_RATE_LIMIT_WAIT",
+    "RATE_LIMITED",
     "RETRY_STATUSES",
     "USER_AGENT",
     "RenewableAuth",
@@ -75,6 +83,15 @@ DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF_FACTOR = 0.25
 #: Upper bound of one backoff delay (also for ``Retry-After``).
 MAX_BACKOFF = 10.0
+#: The status of a rate-limited request (resent for any method: the Hub did not act).
+#: Assumption: no recording shows a 429; hub-api.md §1.5 infers it from the Hub's
+#: rate-limit middleware, whose ``ratelimit-*`` headers are recorded on every answer.
+RATE_LIMITED = 429
+#: How many times a request is resent after 429 answers.
+DEFAULT_RATE_LIMIT_RETRIES = 5
+#: The longest wait a 429 answer may impose before a resend (the Hub's window is 60 s);
+#: a longer one raises :class:`~flamehub.errors.RateLimited` at once.
+MAX_RATE_LIMIT_WAIT = 60.0
 #: Answers that mean "try again later".
 RETRY_STATUSES = frozenset({502, 503, 504})
 #: Methods that are safe to resend.
@@ -144,6 +161,10 @@ class RetryPolicy:
     max_backoff: float = MAX_BACKOFF
     statuses: frozenset[int] = RETRY_STATUSES
     methods: frozenset[str] = IDEMPOTENT_METHODS
+    #: Resends after 429 answers (any method; ``0`` raises RateLimited at the first one).
+    rate_limit_retries: int = DEFAULT_RATE_LIMIT_RETRIES
+    #: The longest wait for one 429 resend, in seconds.
+    max_rate_limit_wait: float = MAX_RATE_LIMIT_WAIT
 
     def allows(self, method: str) -> bool:
         """Whether ``method`` may be resent at all."""
@@ -155,6 +176,17 @@ class RetryPolicy:
             retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
             if retry_after is not None:
                 return min(retry_after, self.max_backoff)
+        return min(self.backoff_factor * (2 ** (attempt - 1)), self.max_backoff)
+
+    def rate_limit_delay(self, attempt: int, response: requests.Response) -> float:
+        """Seconds to wait before resend number ``attempt`` after a 429 ``response``:
+        its ``Retry-After``, else its ``ratelimit-reset``, else the exponential backoff
+        (may exceed :attr:`max_rate_limit_wait`; the transport then gives up)."""
+        asked = wait_after_429(
+            response.headers, _retry_after_seconds(response.headers.get("Retry-After"))
+        )
+        if asked is not None:
+            return asked
         return min(self.backoff_factor * (2 ** (attempt - 1)), self.max_backoff)
 
 
@@ -233,6 +265,8 @@ class Request:
     timeout: Timeout = (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT)
     allow_retry: bool = True
     deadline: float | None = None
+    #: Where the answer's ``ratelimit-*`` headers are remembered (a service name).
+    rate_limit_key: str | None = None
 
     @property
     def has_body(self) -> bool:
@@ -305,6 +339,8 @@ class Transport:
         self.deadline = deadline
         self._sleep = time.sleep
         self._closed = False
+        #: The ``ratelimit-*`` announcements of each service (or origin), latest first.
+        self.rate_limits = RateLimits()
         #: What the fast path keeps per scheme://host:port (see :meth:`_request`).
         self._origins: dict[str, _Origin] = {}
 
@@ -336,6 +372,7 @@ class Transport:
         stream: bool = False,
         timeout: Timeout | None = None,
         allow_retry: bool = True,
+        rate_limit_key: str | None = None,
     ) -> requests.Response:
         """Send one request (with retries and one re-authentication) and return the answer.
 
@@ -365,6 +402,7 @@ class Transport:
                 timeout if timeout is not None else self.timeout,
                 allow_retry,
                 None if self.deadline is None else time.monotonic() + self.deadline,
+                rate_limit_key,
             )
         )
 
@@ -374,6 +412,8 @@ class Transport:
         may_retry = request.allow_retry and self.retry.allows(method)
         attempt = 0
         renewed = False
+        limited = 0  # resends after 429 answers
+        limit_key = request.rate_limit_key or _origin(url)
         #: an earlier attempt may have reached the Hub without its answer reaching us
         uncertain = False
         while True:
@@ -395,6 +435,13 @@ class Transport:
                 response.status_code,
                 (time.monotonic() - started) * 1000,
             )
+            self.rate_limits.observe(limit_key, response.headers)
+            if response.status_code == RATE_LIMITED and self._wait_rate_limit(
+                request, response, limited + 1
+            ):
+                limited += 1
+                response.close()
+                continue
             if not renewed and self._renew_token(request, response):
                 renewed = True
                 continue
@@ -412,6 +459,28 @@ class Transport:
                 logger.info("%s %s: 404 after a retry; the first attempt deleted it", method, url)
                 return _deleted(response)
             return response
+
+    def _wait_rate_limit(self, request: Request, response: requests.Response, attempt: int) -> bool:
+        """Sleep before resending a 429'd request; ``False`` when it must not be resent
+        (retries used up, a wait beyond ``max_rate_limit_wait`` or the deadline, or a
+        body that cannot be sent twice)."""
+        policy = self.retry
+        if attempt > policy.rate_limit_retries or not request.replayable():
+            return False
+        delay = policy.rate_limit_delay(attempt, response)
+        remaining = request.remaining()
+        if delay > policy.max_rate_limit_wait or (remaining is not None and delay >= remaining):
+            return False
+        logger.info(
+            "%s %s: rate limited (429); resend %d/%d in %.2f s",
+            request.method,
+            request.url,
+            attempt,
+            policy.rate_limit_retries,
+            delay,
+        )
+        self._sleep(delay)
+        return True
 
     def _renew_token(self, request: Request, response: requests.Response) -> bool:
         """Drop the rejected token when the Hub provably refused it; whether to resend."""
@@ -923,7 +992,7 @@ def error_from_response(
     if not message:
         message = response.reason or ""
     cls = errors.error_class_for(response.status_code, issues)
-    return cls(
+    error = cls(
         response.status_code,
         code=code,
         message=message,
@@ -932,6 +1001,11 @@ def error_from_response(
         method=method,
         url=url,
     )
+    if isinstance(error, errors.RateLimited):
+        error.retry_after = wait_after_429(
+            response.headers, _retry_after_seconds(response.headers.get("Retry-After"))
+        )
+    return error
 
 
 @attrs.define

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import enum
+import functools
 import getpass
 import inspect
 import ipaddress
@@ -332,15 +333,20 @@ def _add_resource(
     if creating is not None:
         creating.add_argument("values", nargs="*", metavar="KEY=VALUE")
         creating.set_defaults(handler=_cmd_create)
+    # update/delete of one id, or of every row matching --filter (flamehub.cli._bulk, #14)
+    from ._bulk import add_filter_options, run_delete, run_update
+
     updating = record_verb("update", "updatable", f"change fields of one {meta.name}", "update")
     if updating is not None:
-        updating.add_argument("id")
-        updating.add_argument("values", nargs="+", metavar="KEY=VALUE")
-        updating.set_defaults(handler=_cmd_update)
+        updating.add_argument("id", nargs="?", help="the id (leave out with --filter)")
+        updating.add_argument("values", nargs="*", metavar="KEY=VALUE")
+        add_filter_options(updating, "update")
+        updating.set_defaults(handler=functools.partial(run_update, by_id=_cmd_update))
     deleting = record_verb("delete", "deletable", f"delete one {meta.name} by id")
     if deleting is not None:
-        deleting.add_argument("id")
-        deleting.set_defaults(handler=_cmd_delete)
+        deleting.add_argument("id", nargs="?", help="the id (leave out with --filter)")
+        add_filter_options(deleting, "delete")
+        deleting.set_defaults(handler=functools.partial(run_delete, by_id=_cmd_delete))
 
     for verb, method in _actions_of(model).items():
         doc = _render.plain_text(inspect.getdoc(getattr(model, method)) or "")

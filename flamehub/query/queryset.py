@@ -29,7 +29,7 @@ of a create or update.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import errors
@@ -44,7 +44,7 @@ from ..resources.base import (
     wire_body,
 )
 from ..resources.loading import dialect_of, load, load_rows
-from . import compiler, paging
+from . import bulk, compiler, paging
 from .lookups import EmptyResult
 from .paging import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, check_concurrency
 from .q import Q
@@ -95,6 +95,8 @@ class QuerySet(Generic[M]):
         self._concurrency: int | None = None
         #: Values ``create()`` adds (a related manager's parent key, e.g. ``project_id``).
         self._create_defaults: dict[str, Any] = {}
+        #: ``none()``: matches nothing, sends nothing.
+        self._empty = False
 
     # -- cloning ---------------------------------------------------------------
 
@@ -313,6 +315,8 @@ class QuerySet(Generic[M]):
         self, hub: Hub, *, ordered: bool = True, select: bool = True
     ) -> list[tuple[str, str]]:
         """Filter/sort/include/fields parameters (raises QueryError or EmptyResult)."""
+        if self._empty:
+            raise EmptyResult("none() matches nothing")
         return compiler.query_params(self, hub, ordered=ordered, select=select)
 
     def _sort_params(self, caps: Capabilities, dialect: Dialect) -> list[tuple[str, str]]:
@@ -453,7 +457,7 @@ class QuerySet(Generic[M]):
 
             master = Realm.objects.get(name="master")
         """
-        by_id = not conditions and set(lookups) == {"id"} and not self._where
+        by_id = not conditions and set(lookups) == {"id"} and not self._where and not self._empty
         if by_id and (not self._includes or self.meta.include_by_id(self._resolve_hub().dialect)):
             return self._get_by_id(lookups["id"])
         query = self.filter(*conditions, **lookups) if conditions or lookups else self
@@ -527,34 +531,139 @@ class QuerySet(Generic[M]):
         response = hub.request(meta.service, "POST", f"{meta.path}/{id_segment(pk)}", json=body)
         return self._load(self._dialect(hub).unwrap_record(response), hub)
 
-    def delete(self) -> None:
-        """Delete every matching row with one bulk request (``DELETE /<path>?filter...``).
-
-        Only collections the Hub can bulk-delete have it (``Meta.bulk_delete``, e.g.
-        the log collections of current Hubs); elsewhere it raises
-        :class:`~flamehub.UnsupportedByHub` (delete objects one by one instead).
-        Filters are checked exactly as for a listing, so a filter the Hub would
-        ignore is refused instead of widening the delete.
-
-        Example::
-
-            AnalysisLog.objects.filter(analysis_id=analysis.id).delete()
-        """
-        self._check_not_sliced("delete")
-        hub = self._resolve_hub()
-        meta = self.meta
-        meta.require_operation("bulk_delete", self._dialect(hub), "bulk-deleted")
-        try:
-            params = self._query_params(hub, ordered=False, select=False)
-        except EmptyResult:
-            return
-        hub.send(meta.service, "DELETE", meta.path, params=params).close()
-
     def _delete(self, pk: Any) -> None:
         hub = self._resolve_hub()
         meta = self.meta
         meta.require_operation("deletable", self._dialect(hub), "deleted")
         hub.send(meta.service, "DELETE", f"{meta.path}/{id_segment(pk)}").close()
+
+    # -- bulk work and read-then-write lookups: flamehub.query.bulk (issue #14) --------
+
+    def none(self) -> Self:
+        """A QuerySet that matches nothing and sends no request.
+
+        Example::
+
+            Node.objects.none().count()      # 0, no request
+        """
+        clone = self._clone()
+        clone._empty = True
+        return clone
+
+    def update(self, **values: Any) -> int:
+        """Set ``values`` on every matching row; returns the number of rows updated.
+
+        The Hub has no bulk update: one ``POST /<path>/<id>`` per row, at most
+        :meth:`concurrency` at a time. Rows whose strings the Hub matched only
+        case-insensitively are left out (see :mod:`flamehub.query.bulk`). If some rows
+        fail, the others are still updated and :class:`~flamehub.BulkError` says which.
+
+        Example::
+
+            Node.objects.filter(name__startswith="test-").update(hidden=True)
+        """
+        return bulk.update(self, values)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """Delete every matching row; returns ``(count, {"Model": count})`` like Django.
+
+        One ``DELETE /<path>/<id>`` per row, at most :meth:`concurrency` at a time
+        (rows that fail end in :class:`~flamehub.BulkError`, the rest are deleted).
+        Collections the Hub deletes by filter (``Meta.bulk_delete``, the log collections
+        of current Hubs) get one count and one ``DELETE /<path>?filter...``. Filters are
+        checked exactly as for a listing, so a filter the Hub would ignore is refused
+        instead of widening the delete.
+
+        Example::
+
+            Node.objects.filter(name__startswith="test-").delete()    # (3, {'Node': 3})
+            AnalysisLog.objects.filter(analysis_id=analysis.id).delete()
+        """
+        return bulk.delete(self)
+
+    def bulk_create(self, objs: Iterable[M]) -> list[M]:
+        """Create every object (one ``POST`` each, concurrently); returns them in order.
+
+        Each object is updated in place to the row the Hub stored. Every object is
+        checked before anything is sent. A create is never resent: one that timed out
+        is a failed row of :class:`~flamehub.BulkError` whose outcome is unknown.
+
+        Example::
+
+            Node.objects.bulk_create([Node(name=f"s{i}", realm_id=realm.id) for i in range(3)])
+        """
+        return bulk.bulk_create(self, objs)
+
+    def get_or_create(
+        self, defaults: Mapping[str, Any] | None = None, **lookups: Any
+    ) -> tuple[M, bool]:
+        """``(object, created)``: the row matching ``lookups`` exactly, else a new one
+        made of ``lookups`` and ``defaults``.
+
+        Only exact-equality lookups (``field=value``) are accepted; one list request,
+        plus one create when nothing matched (a 409 on the create reads again).
+
+        Example::
+
+            node, created = Node.objects.get_or_create(name="site-a", defaults={"realm_id": r.id})
+        """
+        return bulk.get_or_create(self, defaults, lookups)
+
+    def update_or_create(
+        self,
+        defaults: Mapping[str, Any] | None = None,
+        create_defaults: Mapping[str, Any] | None = None,
+        **lookups: Any,
+    ) -> tuple[M, bool]:
+        """``(object, created)``: update the row matching ``lookups`` with ``defaults``,
+        or create it (from ``lookups`` and ``create_defaults``, else ``defaults``).
+
+        One list request plus at most one write (only the fields that differ are sent).
+
+        Example::
+
+            node, created = Node.objects.update_or_create(name="site-a", defaults={"hidden": True})
+        """
+        return bulk.update_or_create(self, defaults, create_defaults, lookups)
+
+    def in_bulk(self, id_list: Iterable[Any] | None = None) -> dict[Any, M]:
+        """``{id: object}`` for the given ids (every row for ``None``).
+
+        Ids go in batches of 50 (``id__in``), requested concurrently; missing ids are
+        simply absent.
+
+        Example::
+
+            nodes = Node.objects.in_bulk([id1, id2])
+        """
+        return bulk.in_bulk(self, id_list)
+
+    def latest(self, *fields: str) -> M:
+        """The row with the greatest ``fields`` (default ``created_at``); DoesNotExist if none.
+
+        Example::
+
+            Analysis.objects.latest("created_at")
+        """
+        return bulk.latest(self, fields)
+
+    def earliest(self, *fields: str) -> M:
+        """The row with the smallest ``fields`` (default ``created_at``); DoesNotExist if none.
+
+        Example::
+
+            Node.objects.earliest("created_at")
+        """
+        return bulk.earliest(self, fields)
+
+    def contains(self, obj: M) -> bool:
+        """Whether ``obj`` is one of the matching rows (one small request).
+
+        Example::
+
+            Node.objects.filter(hidden=False).contains(node)
+        """
+        return bulk.contains(self, obj)
 
 
 class Manager(Generic[M]):
@@ -684,9 +793,54 @@ class Manager(Generic[M]):
             """:meth:`QuerySet.create`."""
             return self.get_queryset()._create(**values)
 
-    def delete(self) -> None:
-        """:meth:`QuerySet.delete` of every row (collections the Hub bulk-deletes only)."""
-        self.get_queryset().delete()
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """:meth:`QuerySet.delete` of every row."""
+        return self.get_queryset().delete()
+
+    # -- bulk work and read-then-write lookups (issue #14) ---------------------------
+
+    def none(self) -> QuerySet[M]:
+        """:meth:`QuerySet.none`."""
+        return self.get_queryset().none()
+
+    def update(self, **values: Any) -> int:
+        """:meth:`QuerySet.update` of every row."""
+        return self.get_queryset().update(**values)
+
+    def bulk_create(self, objs: Iterable[M]) -> list[M]:
+        """:meth:`QuerySet.bulk_create`."""
+        return self.get_queryset().bulk_create(objs)
+
+    def get_or_create(
+        self, defaults: Mapping[str, Any] | None = None, **lookups: Any
+    ) -> tuple[M, bool]:
+        """:meth:`QuerySet.get_or_create`."""
+        return self.get_queryset().get_or_create(defaults, **lookups)
+
+    def update_or_create(
+        self,
+        defaults: Mapping[str, Any] | None = None,
+        create_defaults: Mapping[str, Any] | None = None,
+        **lookups: Any,
+    ) -> tuple[M, bool]:
+        """:meth:`QuerySet.update_or_create`."""
+        return self.get_queryset().update_or_create(defaults, create_defaults, **lookups)
+
+    def in_bulk(self, id_list: Iterable[Any] | None = None) -> dict[Any, M]:
+        """:meth:`QuerySet.in_bulk`."""
+        return self.get_queryset().in_bulk(id_list)
+
+    def latest(self, *fields: str) -> M:
+        """:meth:`QuerySet.latest`."""
+        return self.get_queryset().latest(*fields)
+
+    def earliest(self, *fields: str) -> M:
+        """:meth:`QuerySet.earliest`."""
+        return self.get_queryset().earliest(*fields)
+
+    def contains(self, obj: M) -> bool:
+        """:meth:`QuerySet.contains`."""
+        return self.get_queryset().contains(obj)
 
     def _update(self, pk: Any, values: Mapping[str, Any]) -> M:
         return self.get_queryset()._update(pk, values)

@@ -30,7 +30,8 @@ class Fault:
     Kinds:
 
     - ``"latency"``: sleep ``delay`` seconds, then answer normally;
-    - ``"status"``: answer ``status`` with a JSON error body of the service;
+    - ``"status"``: answer ``status`` with a JSON error body of the service, plus
+      ``headers`` (e.g. ``{"Retry-After": "1"}`` on a 429);
     - ``"reset"``: drop the connection without any HTTP response;
     - ``"truncate"``: send headers whose ``Content-Length`` exceeds the body, then close.
 
@@ -38,6 +39,7 @@ class Fault:
 
         hub.inject(Fault("status", route=r"^/core/nodes", method="GET", status=502, times=2))
         hub.inject(Fault("latency", delay=0.2, rate=0.5))
+        hub.inject(Fault("status", status=429, headers={"Retry-After": "0.1"}, times=3))
 
     ``fired`` counts how often the fault has fired so far.
     """
@@ -49,6 +51,7 @@ class Fault:
     times: int | None = None
     status: int = DEFAULT_FAULT_STATUS
     delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
     fired: int = field(default=0, init=False, compare=False)
     _pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 

@@ -272,7 +272,10 @@ class HubApp:
             phrase = "Injected Fault"
         code = phrase.lower().replace(" ", "_").replace("-", "_")
         error = HubError(fault.status, code, f"Injected fault: {phrase}.", legacy_code=code)
-        return _json(fault.status, render_error(error, service, self.state.generation))
+        response = _json(fault.status, render_error(error, service, self.state.generation))
+        for name, value in fault.headers.items():
+            response.headers[name] = value
+        return response
 
     def dispatch(self, request: HubRequest) -> Response:
         """Route, authenticate and answer one request."""

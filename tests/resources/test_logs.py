@@ -69,19 +69,25 @@ def test_current_logs_cannot_be_sorted_or_read_by_id(rsps: responses.RequestsMoc
 
 
 def test_bulk_delete_analysis_logs(rsps: responses.RequestsMock) -> None:
+    # one count (delete-by-filter answers 202 null, no count), then the delete by filter
+    counted = endpoint(rsps, "GET", "/core/analysis-logs", {"data": [LINE], "meta": SCHEMA_META})
     fake = endpoint(rsps, "DELETE", "/core/analysis-logs", None, status=202)
     analysis = Analysis(id=ANALYSIS_ID)
     analysis._mark_loaded(make_hub(CURRENT_VERSION))
-    assert analysis.logs.delete() is None
+    assert analysis.logs.delete() == (1, {"AnalysisLog": 1})
+    assert counted.only.query == [("filter[analysisId]", str(ANALYSIS_ID)), ("page[limit]", "1")]
     assert fake.only.query == [("filter[analysisId]", str(ANALYSIS_ID))]
     assert fake.only.body is None
 
 
 def test_bulk_delete_node_logs(rsps: responses.RequestsMock) -> None:
+    endpoint(
+        rsps, "GET", "/core/analysis-node-logs", {"data": [], "meta": dict(SCHEMA_META, total=3)}
+    )
     fake = endpoint(rsps, "DELETE", "/core/analysis-node-logs", None, status=202)
-    AnalysisNodeLog.objects.using(make_hub(CURRENT_VERSION)).filter(
+    assert AnalysisNodeLog.objects.using(make_hub(CURRENT_VERSION)).filter(
         analysis_id=ANALYSIS_ID, node_id=NODE_ID
-    ).delete()
+    ).delete() == (3, {"AnalysisNodeLog": 3})
     assert sorted(fake.only.query) == [
         ("filter[analysisId]", str(ANALYSIS_ID)),
         ("filter[nodeId]", str(NODE_ID)),
@@ -126,10 +132,14 @@ def test_create_node_log_needs_message_and_level(rsps: responses.RequestsMock) -
     assert_nothing_sent(rsps)
 
 
-def test_other_collections_have_no_bulk_delete(rsps: responses.RequestsMock) -> None:
-    with pytest.raises(UnsupportedByHub, match="bulk"):
-        Node.objects.using(make_hub(CURRENT_VERSION)).filter(name="site-a").delete()
-    assert_nothing_sent(rsps)
+def test_other_collections_are_deleted_row_by_row(rsps: responses.RequestsMock) -> None:
+    row = {"id": str(NODE_ID), "name": "site-a"}
+    listing = endpoint(rsps, "GET", "/core/nodes", {"data": [row], "meta": SCHEMA_META})
+    removal = endpoint(rsps, "DELETE", f"/core/nodes/{NODE_ID}", {"data": row}, status=202)
+    nodes = Node.objects.using(make_hub(CURRENT_VERSION))
+    assert nodes.filter(name="site-a").delete() == (1, {"Node": 1})
+    assert ("filter[name]", "site-a") in listing.only.query
+    assert removal.only.query == []
 
 
 def test_legacy_logs_are_records(rsps: responses.RequestsMock) -> None:
@@ -155,10 +165,17 @@ def test_legacy_logs_are_records(rsps: responses.RequestsMock) -> None:
     assert removal.only.method == "DELETE"
 
 
-def test_legacy_has_no_bulk_delete_or_log_create(rsps: responses.RequestsMock) -> None:
+def test_legacy_logs_are_deleted_row_by_row(rsps: responses.RequestsMock) -> None:
+    record = {"id": str(NODE_ID), "analysis_id": str(ANALYSIS_ID), "error": True}
+    endpoint(rsps, "GET", "/core/analysis-logs", {"data": [record], "meta": {"total": 1}})
+    removal = endpoint(rsps, "DELETE", f"/core/analysis-logs/{NODE_ID}", record, status=202)
+    logs = AnalysisLog.objects.using(make_hub(LEGACY_VERSION)).filter(analysis_id=ANALYSIS_ID)
+    assert logs.delete() == (1, {"AnalysisLog": 1})
+    assert removal.only.query == []  # the record's own DELETE: no delete by filter on 0.8
+
+
+def test_legacy_has_no_log_create(rsps: responses.RequestsMock) -> None:
     hub = make_hub(LEGACY_VERSION)
-    with pytest.raises(UnsupportedByHub):
-        AnalysisLog.objects.using(hub).filter(analysis_id=ANALYSIS_ID).delete()
     with pytest.raises(UnsupportedByHub):
         AnalysisNodeLog.objects.using(hub).create(
             analysis_id=ANALYSIS_ID, node_id=NODE_ID, message="x", level=LogLevel.INFO
