@@ -32,6 +32,7 @@ import collections
 import enum
 import functools
 import importlib
+import operator
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
@@ -74,9 +75,14 @@ def _refuse_span(model: type[Resource], name: str) -> None:
     """SPAN SWITCH: relation spans (``values("project__name")``) are refused here, and only
     here, until relations (prefetch_related/select_related, issue #10) are merged.
 
-    To switch spans on: accept ``name`` when its first step is a relation of ``model``;
-    the plan then prefetches the span prefixes (``project``) and the row builders walk
-    the attributes (``row.project.name``, ``None`` if a step is ``None``).
+    Everything after the check already reads spans: :func:`field_spec` resolves
+    ``project__name`` to ``Project.name`` (and refuses unknown steps and to-many
+    relations), the plan keeps a span when every step exists on the Hub's release, and the
+    row builders walk the attributes (:func:`walk`: ``row.project.name``, ``None`` when a
+    step is ``None``). To switch spans on: in :func:`check_fields` call
+    ``field_spec(model, name)`` instead of this function, and in
+    :meth:`ValuesQuerySet._plan` load the span prefixes (:func:`span_prefixes`) with the
+    relations API (``query.prefetch_related(*prefixes)``) where it marks SPAN SWITCH.
     """
     raise errors.QueryError(
         f"{model.__name__} field {name!r} spans a relation; values(), values_list() and "
@@ -107,6 +113,63 @@ def check_fields(model: type[Resource], fields: Sequence[str]) -> tuple[str, ...
     if len(set(fields)) != len(fields):
         raise errors.QueryError(f"a field is named twice: {', '.join(fields)}")
     return tuple(fields)
+
+
+def field_spec(model: type[Resource], name: str) -> list[FieldSpec]:
+    """The fields a name steps through: ``[Node.name]``, or for a span ``project__name``
+    ``[Analysis.project, Project.name]``; QueryError for an unknown step or a to-many one.
+
+    Example::
+
+        field_spec(Analysis, "project__name")[-1].name     # 'name'
+    """
+    steps = name.split(SPAN_SEPARATOR)
+    specs: list[FieldSpec] = []
+    current = model
+    for step in steps[:-1]:
+        relation = meta_of(current).relations.get(step)
+        if relation is None or relation.many:
+            raise errors.QueryError(
+                f"cannot follow {step!r} in {name!r}: {current.__name__} has no to-one "
+                f"relation {step!r}; relations: {', '.join(meta_of(current).relations) or '(none)'}"
+            )
+        specs.append(relation)
+        current = relation.type
+    last = meta_of(current).scalar_fields.get(steps[-1])
+    if last is None:
+        raise errors.QueryError(
+            f"{current.__name__} has no field {steps[-1]!r}; its fields: "
+            f"{', '.join(meta_of(current).scalar_fields)}"
+        )
+    return [*specs, last]
+
+
+def span_prefixes(names: Sequence[str]) -> tuple[str, ...]:
+    """The relations the spans among ``names`` go through (``project`` for
+    ``project__name``), each once, in order.
+
+    >>> span_prefixes(["name", "project__name", "project__master_image__path"])
+    ('project', 'project__master_image')
+    """
+    prefixes = (name.rsplit(SPAN_SEPARATOR, 1)[0] for name in names if SPAN_SEPARATOR in name)
+    return tuple(dict.fromkeys(prefixes))
+
+
+def walk(row: Any, steps: tuple[str, ...]) -> Any:
+    """The value at the end of ``steps`` from ``row`` (``None`` once a step is ``None``)."""
+    value = row
+    for step in steps:
+        value = getattr(value, step, None)
+        if value is None:
+            return None
+    return value
+
+
+def _getter(name: str) -> Any:
+    if SPAN_SEPARATOR not in name:
+        return operator.attrgetter(name)
+    steps = tuple(name.split(SPAN_SEPARATOR))
+    return lambda row: walk(row, steps)
 
 
 @functools.lru_cache(maxsize=256)
@@ -227,7 +290,11 @@ class ValuesQuerySet(Generic[T]):
         dialect = query._dialect(hub)
         meta = meta_of(self.model)
         asked = self._fields or tuple(meta.scalar_fields)
-        present = tuple(name for name in asked if meta.scalar_fields[name].exists_on(dialect))
+        present = tuple(
+            name
+            for name in asked
+            if all(spec.exists_on(dialect) for spec in field_spec(self.model, name))
+        )
         if self._shape != DICT and self._fields and present != asked:
             missing = [name for name in asked if name not in present]
             raise errors.UnsupportedByHub(
@@ -235,6 +302,7 @@ class ValuesQuerySet(Generic[T]):
                 f"{dialect.version_string}; values_list() would shift its positions "
                 "(values() and to_dataframe() leave such fields out)"
             )
+        # SPAN SWITCH: load span_prefixes(present) here (query.prefetch_related(...))
         caps = compiler.capabilities(query, hub)
         if not query._only and {"id", *present} <= caps.fields:
             query = query.only(*present)  # the Hub's sparse fieldset: fields=id,name
@@ -253,15 +321,16 @@ class ValuesQuerySet(Generic[T]):
         self._query._known_total = query._known_total
 
     def _row_maker(self, names: tuple[str, ...]) -> Any:
+        getters = [(name, _getter(name)) for name in names]
         if self._shape == DICT:
-            return lambda row: {name: getattr(row, name) for name in names}
+            return lambda row: {name: get(row) for name, get in getters}
         if self._shape == FLAT:
-            (name,) = names
-            return lambda row: getattr(row, name)
+            ((_name, get),) = getters
+            return get
         if self._shape == NAMED:
             cls = row_class(names)
-            return lambda row: cls(*(getattr(row, name) for name in names))
-        return lambda row: tuple(getattr(row, name) for name in names)
+            return lambda row: cls(*(get(row) for _name, get in getters))
+        return lambda row: tuple(get(row) for _name, get in getters)
 
     def iterator(self, *, concurrency: int | None = None) -> Iterator[T]:
         """Stream the rows page by page without caching them (as ``QuerySet.iterator``).
@@ -402,9 +471,8 @@ def dataframe(query: QuerySet[Any], fields: Sequence[str]) -> Any:
     hub = query._resolve_hub()
     present, _engine = values._plan(hub)
     rows = list(values.iterator())
-    meta = meta_of(query.model)
     columns = {
-        name: _column(pandas, meta.scalar_fields[name], [row[name] for row in rows])
+        name: _column(pandas, field_spec(query.model, name)[-1], [row[name] for row in rows])
         for name in present
     }
     return pandas.DataFrame(columns, columns=list(present))
