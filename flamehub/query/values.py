@@ -54,8 +54,12 @@ __all__ = [
     "NAMED",
     "TUPLE",
     "ValuesQuerySet",
+    "check_fields",
     "dataframe",
+    "field_spec",
     "row_class",
+    "span_prefixes",
+    "walk",
 ]
 
 T = TypeVar("T")
