@@ -62,7 +62,7 @@ import attrs
 import requests
 import urllib3
 
-from . import errors
+from . import errors, tables
 from .errors import (  # defined there, importable from here too
     AnalysisFilesTimeout,
     DownloadTargetExists,
@@ -118,7 +118,7 @@ FORBIDDEN_DIRECTORIES = frozenset({".git"})
 CONTROL_REPLACEMENT = "_"
 
 #: Control characters (C0, DEL, C1): never written raw to a terminal or into a file name.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS = tables.CONTROL_CHARACTERS
 _BOUNDARY_RE = re.compile(r"^[0-9A-Za-z'()+_,\-./:=?]{1,70}$")
 _FILENAME_ESCAPES = {'"': "%22", "\r": "%0D", "\n": "%0A"}
 

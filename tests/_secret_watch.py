@@ -13,7 +13,8 @@ run it collects
   subclasses with their own are wrapped);
 - ``repr`` of every :class:`~flamehub.Hub`, facade client, auth object (and its ``vars()``),
   :class:`~flamehub.testing.LocalHub`, resource model (built, loaded the checked way, or by
-  the generated fast loader), credentials object and facade update model created; the hubs
+  the generated fast loader; also its ``pprint()`` dump and ``_repr_html_()`` table),
+  credentials object and facade update model created; the hubs
   and auth objects still alive at the end are repr'd again;
 
 and every secret the run used: each token a LocalHub issued (``TokenService._issue``), each
@@ -35,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import io
 import logging
 import threading
 import weakref
@@ -403,6 +405,23 @@ def _record_model(model: Any) -> None:
     watch = ACTIVE
     watch.saw("repr: model")
     watch.text("repr: model", type(model).__name__, _safe_repr(model))
+    if hasattr(model, "_repr_html_"):  # a resource: its pprint() dump and notebook table too
+        name = type(model).__name__
+        watch.text("repr: model", f"{name}.pprint()", _safe_call(_pprint_text, model))
+        watch.text("repr: model", f"{name}._repr_html_()", _safe_call(model._repr_html_))
+
+
+def _pprint_text(model: Any) -> str:
+    shown = io.StringIO()
+    model.pprint(file=shown)
+    return shown.getvalue()
+
+
+def _safe_call(call: Any, *args: Any) -> str:
+    try:
+        return str(call(*args))
+    except Exception as error:  # a half-built object: its display is not the question here
+        return f"<display failed: {type(error).__name__}>"
 
 
 def _install_flamehub(patches: _Patches) -> None:

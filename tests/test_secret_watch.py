@@ -67,6 +67,11 @@ def test_planted_leaks_in_logs_errors_and_reprs_are_found(
         (token_12, "error", "repr(FlamehubError)"),
         ("TokenAuth static_token", "repr: model", "Node"),
         (token_12, "repr: model", "Node"),
+        # a model's pprint() dump and notebook table are watched too
+        ("TokenAuth static_token", "repr: model", "Node.pprint()"),
+        (token_12, "repr: model", "Node.pprint()"),
+        ("TokenAuth static_token", "repr: model", "Node._repr_html_()"),
+        (token_12, "repr: model", "Node._repr_html_()"),
     }
     # the hub and the auth objects hide what they hold
     assert not [leak for leak in watch.leaks() if leak.category.startswith("repr: h")]

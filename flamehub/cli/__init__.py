@@ -319,6 +319,7 @@ def _add_resource(
     listing.add_argument("--offset", type=int, default=0, help="skip this many rows")
     listing.add_argument("--include", action="append", default=[], help="a relation to include")
     listing.add_argument("--fields", help="columns to show, comma-separated")
+    _add_format_option(listing)
     listing.set_defaults(handler=_cmd_list)
 
     getting = record_verb("get", "gettable", f"show one {meta.name} by id")
@@ -529,18 +530,47 @@ def _emit(
         data = [
             {key: row.get(key) for key in wanted} if isinstance(row, dict) else row for row in data
         ]
-    if getattr(options, "json", False):
+    output = _output_format(options)
+    if output == "json":
         out.write(_render.to_json(data) + "\n")
     elif isinstance(data, list) and all(isinstance(row, dict) for row in data):
         model = model or getattr(options, "model", None)
         chosen = wanted or list(columns) or _table_columns(options, hub, model, data)
         rows = [_summarized(model, row) for row in data]
-        out.write(_render.render_table(rows, chosen) + "\n")
+        if output == "csv":
+            out.write(_render.render_csv(rows, chosen))
+        else:
+            out.write(_render.render_table(rows, chosen) + "\n")
     elif isinstance(data, dict):
         record = _summarized(model or getattr(options, "model", None), data)
         out.write(_render.render_record(record) + "\n")
     elif data is not None:
         out.write(_render.printable(str(data)) + "\n")
+
+
+# -- output formats (issue #14): --format table|json|csv on list commands ----------------
+
+#: What ``--format`` accepts (``--json`` is ``--format json``).
+OUTPUT_FORMATS = ("table", "json", "csv")
+
+
+def _add_format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=OUTPUT_FORMATS,
+        help="table (default), json (as --json) or csv (cells a spreadsheet would run as "
+        "formulas, starting with = + - @, get a leading ')",
+    )
+
+
+def _output_format(options: argparse.Namespace) -> str:
+    """``--format``, with ``--json`` as its alias; both, disagreeing, is a usage error."""
+    chosen = getattr(options, "format", None)
+    if getattr(options, "json", False):
+        if chosen not in (None, "json"):
+            raise CommandError(f"--json and --format {chosen} contradict each other: give one")
+        return "json"
+    return chosen or "table"
 
 
 def _summarized(model: type[Resource] | None, row: dict[str, Any]) -> dict[str, Any]:

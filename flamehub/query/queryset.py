@@ -29,8 +29,9 @@ of a create or update.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Generator, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from .. import errors
 from ..dialects import MAX_PAGE_SIZE, Dialect
@@ -45,9 +46,11 @@ from ..resources.base import (
 )
 from ..resources.loading import dialect_of, load, load_rows
 from . import bulk, compiler, paging
+from . import values as values_module
 from .lookups import EmptyResult
 from .paging import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, check_concurrency
 from .q import Q
+from .values import ValuesQuerySet
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -665,6 +668,93 @@ class QuerySet(Generic[M]):
         """
         return bulk.contains(self, obj)
 
+    # -- values, tables and pickling (issue #14; the logic is flamehub.query.values') -----
+
+    def values(self, *fields: str) -> ValuesQuerySet[dict[str, Any]]:
+        """The rows as dicts of these fields (every field if none is named); lazy.
+
+        One page request per 50 rows, with the Hub's sparse fieldset (``fields=id,name``)
+        where the declaration allows. Fields the Hub's release lacks are left out.
+
+        Example::
+
+            Node.objects.filter(hidden=False).values("id", "name")
+        """
+        return ValuesQuerySet(
+            self, values_module.check_fields(self.model, fields), values_module.DICT
+        )
+
+    @overload
+    def values_list(
+        self, *fields: str, flat: Literal[True], named: Literal[False] = False
+    ) -> ValuesQuerySet[Any]: ...
+    @overload
+    def values_list(
+        self, *fields: str, flat: Literal[False] = False, named: bool = False
+    ) -> ValuesQuerySet[tuple[Any, ...]]: ...
+    def values_list(
+        self, *fields: str, flat: bool = False, named: bool = False
+    ) -> ValuesQuerySet[Any]:
+        """The rows as tuples of these fields; ``flat=True`` (one field) the values
+        themselves, ``named=True`` named tuples (``row.name``); lazy.
+
+        Example::
+
+            Node.objects.values_list("id", flat=True)
+            for row in Node.objects.values_list("id", "name", named=True):
+                print(row.name)
+        """
+        if flat and named:
+            raise errors.QueryError("values_list() takes flat=True or named=True, not both")
+        if flat and len(fields) != 1:
+            raise errors.QueryError(
+                f"values_list(flat=True) takes exactly one field, not {len(fields)}"
+            )
+        shape = (
+            values_module.FLAT if flat else values_module.NAMED if named else values_module.TUPLE
+        )
+        return ValuesQuerySet(self, values_module.check_fields(self.model, fields), shape)
+
+    def to_dataframe(self, *fields: str) -> Any:
+        """These fields (every field if none is named) as a pandas DataFrame, one column
+        per field (needs ``pip install 'flamehub[pandas]'``).
+
+        Example::
+
+            df = Node.objects.to_dataframe("name", "created_at")
+        """
+        return values_module.dataframe(self, fields)
+
+    def _repr_html_(self) -> str:
+        """The first 20 rows as an HTML table in Jupyter, then "..." (values escaped,
+        no secret field among the columns)."""
+        from ..tables import HTML_ROWS, declared_columns, default_columns, render_html_table
+
+        rows = list(self[: HTML_ROWS + 1])
+        hub = self._resolve_hub()
+        columns = default_columns(declared_columns(self.model, hub.generation, secrets=False))
+        records = [{name: getattr(row, name) for name in columns} for row in rows[:HTML_ROWS]]
+        return render_html_table(records, columns, more=len(rows) > HTML_ROWS)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled as its query: no Hub (the copy runs on the default Hub, or ``using()``)
+        and no rows read (Django keeps them; a query here is cheap to run again)."""
+        state = dict(self.__dict__)
+        state.update(_hub=None, _result_cache=None, _known_total=None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        """A copy of the query on the same Hub (shared, never copied), without the rows."""
+        clone = self._clone()
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            if key not in ("_hub", "model", "_result_cache", "_known_total"):
+                clone.__dict__[key] = copy.deepcopy(value, memo)
+        return clone
+
 
 class Manager(Generic[M]):
     """``Model.objects``: where queries start.
@@ -841,6 +931,28 @@ class Manager(Generic[M]):
     def contains(self, obj: M) -> bool:
         """:meth:`QuerySet.contains`."""
         return self.get_queryset().contains(obj)
+
+    def values(self, *fields: str) -> ValuesQuerySet[dict[str, Any]]:
+        """:meth:`QuerySet.values`."""
+        return self.get_queryset().values(*fields)
+
+    @overload
+    def values_list(
+        self, *fields: str, flat: Literal[True], named: Literal[False] = False
+    ) -> ValuesQuerySet[Any]: ...
+    @overload
+    def values_list(
+        self, *fields: str, flat: Literal[False] = False, named: bool = False
+    ) -> ValuesQuerySet[tuple[Any, ...]]: ...
+    def values_list(
+        self, *fields: str, flat: bool = False, named: bool = False
+    ) -> ValuesQuerySet[Any]:
+        """:meth:`QuerySet.values_list`."""
+        return self.get_queryset().values_list(*fields, flat=flat, named=named)  # type: ignore[call-overload]
+
+    def to_dataframe(self, *fields: str) -> Any:
+        """:meth:`QuerySet.to_dataframe`."""
+        return self.get_queryset().to_dataframe(*fields)
 
     def _update(self, pk: Any, values: Mapping[str, Any]) -> M:
         return self.get_queryset()._update(pk, values)

@@ -690,15 +690,21 @@ class Resource:
         """
         if name[:1] == "_" or name in _settable_names(type(self)):
             object.__setattr__(self, name, value)
+            assigned = self.__dict__.get("_assigned")
+            if assigned is not None and name[:1] != "_":  # a lazy object's fields set
+                assigned.add(name)
             return
         raise AttributeError(_no_field_message(type(self), name))
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_hub", None)
         object.__setattr__(self, "_loaded", None)
+        #: fields assigned after construction, until the object is loaded or saved
+        object.__setattr__(self, "_assigned", set())
 
     def _mark_loaded(self, hub: Hub | None) -> None:
         """Remember the hub and the values as the server sent them (for ``save``)."""
+        self.__dict__.pop("_assigned", None)
         object.__setattr__(self, "_hub", hub)
         object.__setattr__(
             self,
@@ -787,6 +793,8 @@ class Resource:
         if self.__dict__.get("_deleted"):
             raise errors.QueryError(_deleted_message(self))
         manager = self._manager(using)
+        if not self.is_saved and self.pk is not None:
+            return self._save_lazy(manager)
         if not self.is_saved:
             created = manager.create(**self.changed_fields())
             self._assign_from(created)
@@ -910,8 +918,143 @@ class Resource:
     def _assign_from(self, other: Resource) -> None:
         for name in meta_of(type(self)).fields:
             object.__setattr__(self, name, getattr(other, name))
+        self.__dict__.pop("_assigned", None)
         object.__setattr__(self, "_hub", other.hub)
         object.__setattr__(self, "_loaded", other.__dict__.get("_loaded"))
+
+    # -- display and pickling (issue #14) ----------------------------------------------
+    # A short repr, the full dump one call away (pprint), notebook tables (_repr_html_),
+    # lazy objects (Node(id=x) ... save() updates that row), pickling without the Hub.
+    # The rendering itself is flamehub.tables'.
+
+    def __repr__(self) -> str:
+        """``<Node site-a 3f2c9b1e>``: the class, the name (if the resource has one that is
+        not secret) and the first 8 characters of the id; :meth:`pprint` shows every field.
+
+        Example::
+
+            node            # <Node site-a 3f2c9b1e>
+            Node(name="x")  # <Node x (unsaved)>
+        """
+        return _short_repr(self)
+
+    def pprint(self, *, file: typing.TextIO | None = None) -> None:
+        """Print every field as aligned ``field  value`` lines (secrets as ``<hidden>``).
+
+        Example::
+
+            node.pprint()
+            # id           3f2c9b1e-...
+            # name         site-a
+            # ...
+        """
+        from ..tables import render_record
+
+        print(render_record(_display_record(self)), file=file)
+
+    def _repr_html_(self) -> str:
+        """The fields as an HTML table in Jupyter (values escaped, secrets ``<hidden>``)."""
+        from ..tables import render_html_record
+
+        return render_html_record(_display_record(self))
+
+    def _fields_set(self) -> dict[str, Any]:
+        """What a lazy object's ``save()`` sends: the fields given to the constructor
+        (other than their defaults) and the fields assigned since, the id aside."""
+        assigned = self.__dict__.get("_assigned") or set()
+        fields = attrs.fields_dict(type(self))  # type: ignore[arg-type]
+        out: dict[str, Any] = {}
+        for name in meta_of(type(self)).scalar_fields:
+            if name == "id":
+                continue
+            value = getattr(self, name)
+            if name in assigned or value != _default_of(fields[name]):
+                out[name] = value
+        return out
+
+    def _save_lazy(self: R, manager: QuerySet[Any]) -> R:
+        """``save()`` of an object built with an id and never loaded (python-gitlab's lazy
+        objects): an update of that row sending only the fields set; nothing if none."""
+        values = self._fields_set()
+        if not values:
+            return self
+        updated = manager._update(self.pk, values)
+        self._assign_from(updated)
+        return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without its Hub (a Hub holds connections and credentials): the copy
+        binds to the default Hub, or ``using=``, on next use."""
+        state = dict(self.__dict__)
+        state["_hub"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def __copy__(self: R) -> R:
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    def __deepcopy__(self: R, memo: dict[int, Any]) -> R:
+        """A deep copy of the fields that stays bound to the same Hub (the Hub is shared,
+        never copied)."""
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            clone.__dict__[key] = value if key == "_hub" else copy.deepcopy(value, memo)
+        return clone
+
+
+#: Fields whose value names a row in a short repr (the first declared, non-secret one).
+_REPR_LABELS = ("name", "display_name", "path", "key", "username")
+#: A name shown as is in a short repr; any other is shown quoted (repr of the text).
+_PLAIN_LABEL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:@")
+#: Characters of a name a short repr shows at most.
+_REPR_LABEL_CHARS = 40
+
+
+def _short_repr(instance: Resource) -> str:
+    model = type(instance)
+    meta = meta_of(model)
+    parts = [model.__name__]
+    for field in _REPR_LABELS:
+        spec = meta.scalar_fields.get(field)
+        value = getattr(instance, field, None) if spec and not spec.options.secret else None
+        if isinstance(value, str) and value:
+            text = value if len(value) <= _REPR_LABEL_CHARS else value[: _REPR_LABEL_CHARS - 3]
+            text += "..." if len(value) > _REPR_LABEL_CHARS else ""
+            parts.append(text if set(text) <= _PLAIN_LABEL else repr(text))
+            break
+    pk = instance.pk
+    parts.append(str(pk).replace("-", "")[:8] if pk is not None else "(unsaved)")
+    return f"<{' '.join(parts)}>"
+
+
+def _display_record(instance: Resource) -> dict[str, Any]:
+    """Every declared field for display: secrets as ``<hidden>``, included records shortly."""
+    from ..errors import SECRET_MARKER
+
+    meta = meta_of(type(instance))
+    record: dict[str, Any] = {}
+    for name, spec in meta.fields.items():
+        value = getattr(instance, name, None)
+        if spec.kind == "relation":
+            if value is None:
+                continue
+            value = [repr(item) for item in value] if isinstance(value, list) else repr(value)
+        elif spec.options.secret and value is not None:
+            value = SECRET_MARKER
+        record[name] = value
+    return record
+
+
+def _default_of(field: Any) -> Any:
+    default = field.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        return default.factory(None) if default.takes_self else default.factory()
+    return default
 
 
 def _deleted_message(instance: Resource) -> str:
@@ -975,7 +1118,8 @@ def resource(cls: type[R] | None = None, **attrs_options: Any) -> Any:
     """
 
     def wrap(klass: type[R]) -> type[R]:
-        options = {"slots": False, "eq": True, "kw_only": True}
+        # repr=False: Resource.__repr__ is short (the full dump is pprint())
+        options = {"slots": False, "eq": True, "kw_only": True, "repr": False}
         options.update(attrs_options)
         defined = attrs.define(klass, **options)  # type: ignore[call-overload]
         REGISTRY.register(defined)

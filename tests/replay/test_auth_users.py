@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 
 import pytest
@@ -100,7 +101,10 @@ def test_create_get_update(replayer: Replayer, recording: Recording) -> None:
     )
     assert_parsed(user, created_exchange.record, hub)
     assert isinstance(user.realm, Realm)
-    assert "a-long-password" not in repr(user) and "password=" in repr(user)
+    shown = io.StringIO()
+    user.pprint(file=shown)
+    assert "a-long-password" not in repr(user) + shown.getvalue()
+    assert "\npassword " in shown.getvalue() and "<hidden>" in shown.getvalue()
 
     replayer.expect(exchange(recording, "get"))
     fetched = User.objects.using(hub).get(id=user.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 
 import pytest
@@ -35,7 +36,10 @@ def test_registry_lifecycle(replayer: Replayer, recording: Recording) -> None:
         account_secret="secret",
     )
     assert_parsed(registry, recording[0].record, hub)
-    assert registry.account_secret is not None and "'<hidden>'" in repr(registry)
+    shown = io.StringIO()
+    registry.pprint(file=shown)
+    assert registry.account_secret is not None and "account_secret  <hidden>" in shown.getvalue()
+    assert registry.account_secret not in repr(registry)  # the recorded secret is "secret"
 
     replayer.expect(recording[1], default_sort=default_sort(Registry, recording.version))
     listed = list(registries.all())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from datetime import datetime, timezone
@@ -174,8 +175,12 @@ def test_model_repr_hides_secrets() -> None:
     from flamehub.models import Registry
 
     registry = Registry(name="r", host="h", account_secret="s3cr3t-value")
-    assert "s3cr3t-value" not in repr(registry)
-    assert "<hidden>" in repr(registry)
+    assert repr(registry) == "<Registry r (unsaved)>"
+    shown = io.StringIO()
+    registry.pprint(file=shown)
+    assert "s3cr3t-value" not in shown.getvalue() + registry._repr_html_()
+    assert "account_secret  <hidden>" in shown.getvalue()
+    assert "<td>&lt;hidden&gt;</td>" in registry._repr_html_()
 
 
 PROJECT_ID = "0b1c3e55-7d1e-4e0e-9a53-a8e2f5f3b0c1"
