@@ -59,9 +59,11 @@ _JSON_TYPES = {
 # --------------------------------------------------------------------------- rendering
 
 
-def _view_names(res: Resource, generation: Generation, view_name: str) -> list[str]:
+def _view_names(
+    res: Resource, generation: Generation, view_name: str, version: tuple[int, int, int]
+) -> list[str]:
     fields = res.fields_for(generation)
-    view = res.view(generation, view_name)
+    view = res.view(generation, view_name, version)
     if view.base == "all":
         names = {f.name for f in fields}
     else:
@@ -89,11 +91,11 @@ def render_row(
     """
     generation = ctx.generation
     fields = {f.name: f for f in res.fields_for(generation)}
-    names = _view_names(res, generation, view_name)
+    names = _view_names(res, generation, view_name, ctx.profile.version)
     if selection is not None:
         selectable = [f.name for f in fields.values() if not f.internal]
         names = selection.resolve(names, selectable)
-    view_expand = list(res.view(generation, view_name).expand)
+    view_expand = list(res.view(generation, view_name, ctx.profile.version).expand)
     if given is not None:  # a create answer embeds the relations its body referenced
         view_expand = [
             name for name in view_expand if (rel := res.relation(name)) and rel.fk in given
@@ -147,8 +149,8 @@ def _relation_wire(res: Resource, name: str, generation: Generation) -> str:
 def record_body(
     ctx: RequestContext, data: Any, *, res: Resource | None = None, with_schema: bool = False
 ) -> Any:
-    """A single record: bare on legacy, ``{data, meta}`` on current."""
-    if ctx.legacy:
+    """A single record: bare before Hub 0.13, ``{data, meta}`` from 0.13 on."""
+    if not ctx.profile.envelopes:
         return data
     meta: dict[str, Any] = {}
     if with_schema and res is not None:
@@ -161,7 +163,7 @@ def list_meta(ctx: RequestContext, res: Resource, query: ListQuery, total: int) 
     if ctx.legacy and not query.paged and res.legacy_unpaged(total):
         return {"total": total}
     meta: dict[str, Any] = {"total": total, "limit": query.limit, "offset": query.offset}
-    if not ctx.legacy:
+    if ctx.profile.envelopes:
         meta["schema"] = schema_meta(res, ctx.generation, record=False)
     return meta
 

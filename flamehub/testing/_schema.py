@@ -228,6 +228,28 @@ class View:
 
 
 @dataclass(frozen=True)
+class RangedViews:
+    """Views of the Hub releases ``since <= version < until`` where they differ from their
+    generation's (``Resource.views``); e.g. what 0.12.x answered before 0.13 changed it."""
+
+    since: tuple[int, int, int]
+    until: tuple[int, int, int]
+    views: Mapping[str, View]
+
+
+#: The releases with the current data model and the pre-0.13 answers (recorded: 0.12.2, 0.12.7).
+HUB_0_12 = ((0, 12, 0), (0, 13, 0))
+#: The 0.12.x releases shipping a camelCase authup (beta.54+, ``flamehub.dialects``); recorded
+#: with beta.56 (0.12.7).
+HUB_0_12_CAMEL_AUTHUP = ((0, 12, 3), (0, 13, 0))
+
+
+def ranged(span: tuple[tuple[int, int, int], tuple[int, int, int]], **views: View) -> RangedViews:
+    """``RangedViews`` of the release span ``(since, until)``."""
+    return RangedViews(span[0], span[1], views)
+
+
+@dataclass(frozen=True)
 class SchemaMeta:
     """How the resource describes itself in ``meta.schema`` (current Hubs)."""
 
@@ -263,6 +285,8 @@ class Resource:
     views: Mapping[Generation, Mapping[str, View]] = field(
         default_factory=dict, compare=False, hash=False
     )
+    #: Views of release spans that differ from ``views`` (first match wins).
+    ranged_views: tuple[RangedViews, ...] = ()
     legacy_filters: tuple[str, ...] | None = None
     legacy_sorts: tuple[str, ...] | None = None
     #: Legacy (recorded on 0.8.13): without ``page[limit]``/``page[offset]`` the answer
@@ -294,8 +318,15 @@ class Resource:
         """The fields that exist on ``generation``, with legacy overrides applied."""
         return tuple(f.for_generation(generation) for f in self.fields if generation in f.gens)
 
-    def view(self, generation: Generation, name: str) -> View:
-        """The response view ``name`` (list/get/create/update/delete) on ``generation``."""
+    def view(
+        self, generation: Generation, name: str, version: tuple[int, int, int] | None = None
+    ) -> View:
+        """The response view ``name`` (list/get/create/update/delete) on ``generation``
+        (of the Hub release ``version``, when its span declares one)."""
+        if version is not None:
+            for span in self.ranged_views:
+                if span.since <= version < span.until and name in span.views:
+                    return span.views[name]
         by_gen = self.views.get(generation, {})
         if name in by_gen:
             return by_gen[name]
@@ -519,6 +550,7 @@ USERS = Resource(
             "update": View(base="all", remove=("email",)),
         },
     },
+    ranged_views=(ranged(HUB_0_12, list=View(remove=("status", "statusMessage"))),),
     lookup_by_name=True,
     upsert=True,
     meta=SchemaMeta("authup", fields_allowed="extras"),
@@ -547,6 +579,10 @@ ROLES = Resource(
     unique=(Unique(("name", "clientId", "realmId")),),
     perms=_crud_perms("role"),
     views={Generation.LEGACY: {"get": View(remove=("builtIn", "clientId"))}},
+    ranged_views=(
+        ranged(HUB_0_12_CAMEL_AUTHUP, list=View(remove=("builtIn", "clientId"))),
+        ranged(HUB_0_12, create=View(base="all", expand=("realm",))),
+    ),
     lookup_by_name=True,
     upsert=True,
     legacy_unpaged_above=MAX_PAGE_LIMIT,
@@ -970,6 +1006,7 @@ ANALYSES = Resource(
             "delete": View(expand=("project",)),
         },
     },
+    ranged_views=(ranged(HUB_0_12, list=View(remove=("imageCommandArguments",))),),
     legacy_meta_total_only=True,
     meta=SchemaMeta(fields_allowed="all"),
 )
@@ -1051,6 +1088,7 @@ ANALYSIS_BUCKETS = Resource(
     unique=(Unique(("bucketId", "analysisId")),),
     # 0.8.13 answers a create with the analysis embedded (recorded)
     views={Generation.LEGACY: {"create": View(expand=("analysis",))}},
+    ranged_views=(ranged(HUB_0_12, create=View(expand=("analysis",))),),  # 0.12.2 too
     legacy_meta_total_only=True,
 )
 
@@ -1093,6 +1131,7 @@ ANALYSIS_BUCKET_FILES = Resource(
     unique=(Unique(("analysisId", "path")),),
     # 0.8.13 answers a create with the analysis bucket embedded as `bucket` (recorded)
     views={Generation.LEGACY: {"create": View(expand=("analysisBucket",))}},
+    ranged_views=(ranged(HUB_0_12, create=View(expand=("analysisBucket",))),),
     legacy_meta_total_only=True,
 )
 

@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response
 
 from . import _actions as actions
 from . import _authup as authup
+from . import _wire
 from ._auth import Identity, verify_password
 from ._crud import (
     create_resource,
@@ -244,12 +245,22 @@ class HubApp:
         self.state = state
         self.url_map = build_url_map(state.config.generation)
 
+    def _renames_keys(self, path: str) -> bool:
+        service = _service_of(path)
+        profile = self.state.config.profile.service(service)
+        return profile.renames_keys and _wire.renames_path(path)
+
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = HubRequest(environ)
+        if self._renames_keys(request.path):  # Hub 0.12.x: snake_case wire, current model
+            query = tuple(request.args.items(multi=True))
+            request = HubRequest(_wire.snake_environ(environ))
+        else:
+            query = tuple(request.args.items(multi=True))
         request.upload_dir = self.state.config.data_dir / "incoming"
         query = tuple(
             (key, REDACTED if key.lower() in SENSITIVE_QUERY_KEYS else value)
-            for key, value in request.args.items(multi=True)
+            for key, value in query
         )
         self.state.requests.append(RequestRecord(request.method, request.path, query))
         delays, fault = self.state.faults.draw(request.method, request.path)
@@ -299,6 +310,8 @@ class HubApp:
         if isinstance(result, Response):
             return result
         status, body = result
+        if self._renames_keys(request.path):
+            body = _wire.snake_body(body)
         return _json(status, body)
 
     def _authenticate(self, ctx: RequestContext, *, required: bool) -> Identity | None:
