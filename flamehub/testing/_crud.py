@@ -62,7 +62,7 @@ _JSON_TYPES = {
 def _view_names(
     res: Resource, generation: Generation, view_name: str, version: tuple[int, int, int]
 ) -> list[str]:
-    fields = res.fields_for(generation)
+    fields = res.fields_for(generation, version)
     view = res.view(generation, view_name, version)
     if view.base == "all":
         names = {f.name for f in fields}
@@ -90,7 +90,7 @@ def render_row(
     ``given`` (create answers) are the fields the request body carried.
     """
     generation = ctx.generation
-    fields = {f.name: f for f in res.fields_for(generation)}
+    fields = {f.name: f for f in res.fields_for(generation, ctx.profile.version)}
     names = _view_names(res, generation, view_name, ctx.profile.version)
     if selection is not None:
         selectable = [f.name for f in fields.values() if not f.internal]
@@ -154,7 +154,7 @@ def record_body(
         return data
     meta: dict[str, Any] = {}
     if with_schema and res is not None:
-        meta["schema"] = schema_meta(res, ctx.generation, record=True)
+        meta["schema"] = schema_meta(res, ctx.generation, record=True, version=ctx.profile.version)
     return {"data": data, "meta": meta}
 
 
@@ -164,7 +164,7 @@ def list_meta(ctx: RequestContext, res: Resource, query: ListQuery, total: int) 
         return {"total": total}
     meta: dict[str, Any] = {"total": total, "limit": query.limit, "offset": query.offset}
     if ctx.profile.envelopes:
-        meta["schema"] = schema_meta(res, ctx.generation, record=False)
+        meta["schema"] = schema_meta(res, ctx.generation, record=False, version=ctx.profile.version)
     return meta
 
 
@@ -302,7 +302,7 @@ def validate_body(
     values: dict[str, Any] = {}
     issues: list[dict[str, Any]] = []
     received: dict[str, Any] = {}
-    for field_ in res.fields_for(ctx.generation):
+    for field_ in res.fields_for(ctx.generation, ctx.profile.version):
         accepted = field_.create if mode == "create" else ("opt" if field_.update else None)
         if accepted is None:
             continue

@@ -158,9 +158,9 @@ class HubProfile:
         return self.services[name]
 
     @property
-    def version_text(self) -> str:
-        """``"0.12.7"``: what ``GET /core/`` and ``GET /storage/`` answer as ``version``."""
-        return ".".join(str(part) for part in self.version)
+    def between(self) -> bool:
+        """A release between the generations (0.12.x): the current model, pre-0.13 answers."""
+        return self.model is Generation.CURRENT and not self.envelopes
 
     @property
     def pages_every_collection(self) -> bool:

@@ -657,10 +657,16 @@ def apply_list_query(
 # --------------------------------------------------------------------------- meta.schema
 
 
-def schema_meta(res: Resource, generation: Generation, *, record: bool) -> dict[str, Any]:
+def schema_meta(
+    res: Resource,
+    generation: Generation,
+    *,
+    record: bool,
+    version: tuple[int, int, int] | None = None,
+) -> dict[str, Any]:
     """``meta.schema`` of ``res`` (current Hubs), for a list or a single record."""
     vocab = _Vocabulary(res, generation)
-    fields = [f for f in vocab.fields.values() if not f.internal]
+    fields = [f for f in vocab.fields.values() if not f.internal and f.in_release(version)]
     defaults = [f.name for f in fields if not f.hidden]
     extras = [f.name for f in fields if f.hidden]
     authup = res.meta.style == "authup"

@@ -178,6 +178,15 @@ class Field:
     gens: frozenset[Generation] = BOTH
     legacy_name: str | None = None
     legacy: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: The Hub releases ``(since, until)`` that have the field (``None``: every release of
+    #: ``gens``); applied where the release is known (rendering and validating bodies).
+    releases: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None
+
+    def in_release(self, version: tuple[int, int, int] | None) -> bool:
+        """Whether the Hub release ``version`` (``None``: unknown) has this field."""
+        if version is None or self.releases is None:
+            return True
+        return self.releases[0] <= version < self.releases[1]
 
     def for_generation(self, generation: Generation) -> Field:
         """This field with the legacy overrides applied when ``generation`` is legacy."""
@@ -242,6 +251,9 @@ HUB_0_12 = ((0, 12, 0), (0, 13, 0))
 #: The 0.12.x releases shipping a camelCase authup (beta.54+, ``flamehub.dialects``); recorded
 #: with beta.56 (0.12.7).
 HUB_0_12_CAMEL_AUTHUP = ((0, 12, 3), (0, 13, 0))
+#: Every release before / since the camelCase authup (for fields it added or dropped).
+BEFORE_CAMEL_AUTHUP = ((0, 0, 0), HUB_0_12_CAMEL_AUTHUP[0])
+SINCE_CAMEL_AUTHUP = (HUB_0_12_CAMEL_AUTHUP[0], (10**6, 0, 0))
 
 
 def ranged(span: tuple[tuple[int, int, int], tuple[int, int, int]], **views: View) -> RangedViews:
@@ -314,9 +326,16 @@ class Resource:
         """The collection path inside its service, e.g. ``/nodes``."""
         return "/" + self.key
 
-    def fields_for(self, generation: Generation) -> tuple[Field, ...]:
-        """The fields that exist on ``generation``, with legacy overrides applied."""
-        return tuple(f.for_generation(generation) for f in self.fields if generation in f.gens)
+    def fields_for(
+        self, generation: Generation, version: tuple[int, int, int] | None = None
+    ) -> tuple[Field, ...]:
+        """The fields that exist on ``generation`` (and the Hub release ``version``, when
+        given), with legacy overrides applied."""
+        return tuple(
+            f.for_generation(generation)
+            for f in self.fields
+            if generation in f.gens and f.in_release(version)
+        )
 
     def view(
         self, generation: Generation, name: str, version: tuple[int, int, int] | None = None
@@ -701,6 +720,7 @@ CLIENTS = Resource(
             choices=("none", "secret", "tls"),
             default="none",
             gens=CURRENT,
+            releases=SINCE_CAMEL_AUTHUP,
         ),
         Field(
             "tokenBindingMethod",
@@ -710,6 +730,7 @@ CLIENTS = Resource(
             choices=("none", "tls"),
             default="none",
             gens=CURRENT,
+            releases=SINCE_CAMEL_AUTHUP,
         ),
         _slug_name(),
         _display_name(),
@@ -735,11 +756,20 @@ CLIENTS = Resource(
         ),
         Field("redirectUri", create="opt", update=True),
         Field("postLogoutRedirectUri", create="opt", update=True, gens=CURRENT),
-        Field("accessPolicyId", "uuid", create="opt", update=True, gens=CURRENT),
+        Field(
+            "accessPolicyId",
+            "uuid",
+            create="opt",
+            update=True,
+            gens=CURRENT,
+            releases=SINCE_CAMEL_AUTHUP,
+        ),
         Field("grantTypes", create="opt", update=True),
         Field("scope", create="opt", update=True),
         Field("baseUrl", create="opt", update=True),
         Field("rootUrl", create="opt", update=True),
+        # authup beta.52 (Hub 0.12.2) still has isConfidential and none of authMethod,
+        # tokenBindingMethod, accessPolicyId (recorded); beta.56 (0.12.7) has the current set
         Field(
             "isConfidential",
             "bool",
@@ -747,7 +777,7 @@ CLIENTS = Resource(
             update=True,
             nullable=False,
             default=False,
-            gens=LEGACY,
+            releases=BEFORE_CAMEL_AUTHUP,
         ),
         *_timestamps(),
         _fk("realmId", create="opt"),
@@ -810,6 +840,8 @@ ROBOTS = Resource(
             "create": View(base="all", expand=("realm",)),
         }
     },
+    # authup beta.52 (Hub 0.12.2) still serves robots, without client_id (recorded)
+    ranged_views=(ranged(HUB_0_12, list=View(remove=("clientId",))),),
     lookup_by_name=True,
 )
 

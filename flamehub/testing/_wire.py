@@ -26,9 +26,10 @@ from flamehub.dialects import camel_case
 
 from ._generations import camel_to_snake
 
-__all__ = ["renames_path", "snake_body", "snake_environ"]
+__all__ = ["renames_path", "snake_body", "snake_environ", "snake_error"]
 
 _UPPER = re.compile(r"[A-Z]")
+_CAMEL_WORD = re.compile(r"\b[a-z][a-z0-9]*[A-Z][A-Za-z0-9]*\b")
 _LIST_PARAMS = frozenset({"sort", "include", "fields"})
 #: Paths whose bodies are not entities: status pages and the OAuth token endpoints.
 _VERBATIM = re.compile(r"^/(core|storage|auth)/?$|^/auth/token")
@@ -105,3 +106,20 @@ def snake_body(body: Any) -> Any:
     if isinstance(body, dict) and set(body) == {"data", "meta"} and isinstance(body["data"], list):
         return {"data": [_entity(row) for row in body["data"]], "meta": body["meta"]}
     return _entity(body)
+
+
+def snake_error(body: dict[str, Any]) -> dict[str, Any]:
+    """An error body with the field names in its message and issue paths in snake_case
+    (0.12.2: "Properties analysis_bucket_id, path, bucket_file_id are invalid.")."""
+    result = dict(body)
+    if isinstance(result.get("message"), str):
+        result["message"] = _CAMEL_WORD.sub(lambda m: camel_to_snake(m.group(0)), body["message"])
+    issues = result.get("issues")
+    if isinstance(issues, list):
+        result["issues"] = [
+            {**issue, "path": [camel_to_snake(p) if isinstance(p, str) else p for p in path]}
+            if isinstance(issue, dict) and isinstance(path := issue.get("path"), list)
+            else issue
+            for issue in issues
+        ]
+    return result

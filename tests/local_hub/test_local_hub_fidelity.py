@@ -52,6 +52,12 @@ SKIPPED: dict[tuple[str, str, int], str] = {
         "55 roles were made before the recording; tests/local_hub/test_paging_defaults.py "
         "re-sends this exchange to a local Hub holding them"
     ),
+    ("hub-0.12.2", "analysis-buckets-and-include.json", 8): (
+        "the recorded 0.12.2 ran without its message broker, so its core never registered "
+        "the upload of #6 as an analysis bucket file; the local Hub registers it, as a Hub "
+        "with its broker does (docs/files.rst), so this manual create of the same path "
+        "answers 409. The rows listed afterwards (#9-#11) are still compared"
+    ),
 }
 
 #: Scenario files whose authorized requests used the token granted inside the scenario
