@@ -84,20 +84,14 @@ def camel_to_snake(name: str) -> str:
 #: 0.12.7 was recorded with it, 0.12.2 with rapiq 0.9; releases in between are unknown.
 RAPIQ2_FROM: tuple[int, int, int] = (0, 12, 7)
 
-#: First Hub release with the current data model (analysis fields such as
-#: ``execution_status``, analysis buckets storing ``bucket_id``, analysis bucket files with
-#: ``bucket_file_id``/``path``/``root``, validup errors, 15-minute tokens): recorded on 0.12.2
-#: and 0.12.7, not on 0.8.13. That it starts at 0.12.0 (not 0.12.1 or 0.12.2) is an
-#: assumption taken from the Hub's release history; no 0.12.0 was recorded.
-CURRENT_MODEL_FROM: tuple[int, int, int] = (0, 12, 0)
-
-#: Hub releases whose single-record GET ignores ``include`` (the list honours it): recorded
-#: on 0.12.2 and 0.12.7 (``GET /core/analyses/<id>?include=project`` has no ``project``);
-#: 0.8.13 and 0.14.0 honour it. That 0.12.0-0.12.1 ignore it too is an assumption.
-INCLUDE_IGNORED_ON_RECORD: tuple[tuple[int, int, int], tuple[int, int, int]] = (
-    CURRENT_MODEL_FROM,
-    CURRENT_FROM,
-)
+#: First Hub release with the current data model (analysis ``execution_status`` and progress
+#: fields, analysis buckets storing ``bucket_id``, analysis bucket files with
+#: ``bucket_file_id``/``path``/``root``): the Hub's core-kit entities at the tags 0.8.21 and
+#: 0.8.22, as the client declares them (``flamehub.resources.core.PROCESS_STATUS_SINCE`` and
+#: ``BUCKET_FILES_SINCE``; tests/local_hub/test_hub_profiles.py keeps them equal). Recorded
+#: on 0.12.2 and 0.12.7, with validup errors, 15-minute tokens and paged collections; that
+#: releases from 0.8.22 to 0.12.1 answer those the same way is an assumption.
+CURRENT_MODEL_FROM: tuple[int, int, int] = (0, 8, 22)
 
 
 @dataclass(frozen=True)
@@ -147,7 +141,7 @@ class HubProfile:
     services: dict[str, ServiceProfile]
     #: authup serves ``/auth/robots`` (gone in beta.56, i.e. from Hub 0.12.7 on).
     robots: bool
-    #: The data model of every service (``CURRENT`` from Hub 0.12.0).
+    #: The data model of every service (``CURRENT`` from Hub 0.8.22).
     model: Generation
     #: Single records come in ``{data, meta}`` and lists carry ``meta.schema`` (Hub >= 0.13;
     #: 0.12.2 and 0.12.7 answered bare records and no schema on every service).
@@ -159,7 +153,8 @@ class HubProfile:
 
     @property
     def between(self) -> bool:
-        """A release between the generations (0.12.x): the current model, pre-0.13 answers."""
+        """A release between the generations (recorded: 0.12.2, 0.12.7): the current
+        model with the answers of Hubs before 0.13 (bare records, no ``meta.schema``)."""
         return self.model is Generation.CURRENT and not self.envelopes
 
     @property
@@ -178,6 +173,7 @@ class HubProfile:
 def profile_of(version: str) -> HubProfile:
     """The :class:`HubProfile` of a Hub release (``"0.12.7"``)."""
     from flamehub.dialects import Dialect, shipped_authup  # the client's facts, one source
+    from flamehub.resources.core import INCLUDE_IGNORED_BY_ID
 
     parsed = parse_version(version)
     model = Generation.CURRENT if parsed >= CURRENT_MODEL_FROM else Generation.LEGACY
@@ -190,9 +186,7 @@ def profile_of(version: str) -> HubProfile:
             generation=generation,
             model=model,
             like_syntax="rapiq2" if rapiq2 else "rapiq0",
-            include_on_record=not (
-                INCLUDE_IGNORED_ON_RECORD[0] <= parsed < INCLUDE_IGNORED_ON_RECORD[1]
-            ),
+            include_on_record=not INCLUDE_IGNORED_BY_ID.contains(parsed),
         )
     return HubProfile(
         version=parsed,

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._generations import Generation, camel_to_snake
+from ._generations import CURRENT_FROM, CURRENT_MODEL_FROM, Generation, camel_to_snake
 
 __all__ = [
     "ALL_PERMISSIONS",
@@ -246,8 +246,9 @@ class RangedViews:
     views: Mapping[str, View]
 
 
-#: The releases with the current data model and the pre-0.13 answers (recorded: 0.12.2, 0.12.7).
-HUB_0_12 = ((0, 12, 0), (0, 13, 0))
+#: The releases with the current data model and the answers of Hubs before 0.13 (recorded: 0.12.2
+#: and 0.12.7; from 0.8.22 on, the Hub source dates the model).
+PRE_0_13 = (CURRENT_MODEL_FROM, CURRENT_FROM)
 #: The 0.12.x releases shipping a camelCase authup (beta.54+, ``flamehub.dialects``); recorded
 #: with beta.56 (0.12.7).
 HUB_0_12_CAMEL_AUTHUP = ((0, 12, 3), (0, 13, 0))
@@ -569,7 +570,7 @@ USERS = Resource(
             "update": View(base="all", remove=("email",)),
         },
     },
-    ranged_views=(ranged(HUB_0_12, list=View(remove=("status", "statusMessage"))),),
+    ranged_views=(ranged(PRE_0_13, list=View(remove=("status", "statusMessage"))),),
     lookup_by_name=True,
     upsert=True,
     meta=SchemaMeta("authup", fields_allowed="extras"),
@@ -600,7 +601,7 @@ ROLES = Resource(
     views={Generation.LEGACY: {"get": View(remove=("builtIn", "clientId"))}},
     ranged_views=(
         ranged(HUB_0_12_CAMEL_AUTHUP, list=View(remove=("builtIn", "clientId"))),
-        ranged(HUB_0_12, create=View(base="all", expand=("realm",))),
+        ranged(PRE_0_13, create=View(base="all", expand=("realm",))),
     ),
     lookup_by_name=True,
     upsert=True,
@@ -841,7 +842,7 @@ ROBOTS = Resource(
         }
     },
     # authup beta.52 (Hub 0.12.2) still serves robots, without client_id (recorded)
-    ranged_views=(ranged(HUB_0_12, list=View(remove=("clientId",))),),
+    ranged_views=(ranged(PRE_0_13, list=View(remove=("clientId",))),),
     lookup_by_name=True,
 )
 
@@ -1038,7 +1039,7 @@ ANALYSES = Resource(
             "delete": View(expand=("project",)),
         },
     },
-    ranged_views=(ranged(HUB_0_12, list=View(remove=("imageCommandArguments",))),),
+    ranged_views=(ranged(PRE_0_13, list=View(remove=("imageCommandArguments",))),),
     legacy_meta_total_only=True,
     meta=SchemaMeta(fields_allowed="all"),
 )
@@ -1120,7 +1121,7 @@ ANALYSIS_BUCKETS = Resource(
     unique=(Unique(("bucketId", "analysisId")),),
     # 0.8.13 answers a create with the analysis embedded (recorded)
     views={Generation.LEGACY: {"create": View(expand=("analysis",))}},
-    ranged_views=(ranged(HUB_0_12, create=View(expand=("analysis",))),),  # 0.12.2 too
+    ranged_views=(ranged(PRE_0_13, create=View(expand=("analysis",))),),  # 0.12.2 too
     legacy_meta_total_only=True,
 )
 
@@ -1163,7 +1164,7 @@ ANALYSIS_BUCKET_FILES = Resource(
     unique=(Unique(("analysisId", "path")),),
     # 0.8.13 answers a create with the analysis bucket embedded as `bucket` (recorded)
     views={Generation.LEGACY: {"create": View(expand=("analysisBucket",))}},
-    ranged_views=(ranged(HUB_0_12, create=View(expand=("analysisBucket",))),),
+    ranged_views=(ranged(PRE_0_13, create=View(expand=("analysisBucket",))),),
     legacy_meta_total_only=True,
 )
 
