@@ -14,11 +14,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from ..resources.base import Resource
     from .queryset import QuerySet
 
 __all__ = ["get_then_read_relations", "reads_relations_by_key"]
 
-M = TypeVar("M")
+M = TypeVar("M", bound="Resource")
 
 
 def reads_relations_by_key(queryset: QuerySet[Any]) -> bool:
