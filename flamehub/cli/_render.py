@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from ..dialects import Generation
+from ..dialects import Dialect, Generation
 from ..files import CONTROL_CHARACTERS
 from ..resources.base import Resource, meta_of
 
@@ -146,8 +146,9 @@ def default_columns(available: Sequence[str]) -> list[str]:
     return chosen[:MAX_DEFAULT_COLUMNS]
 
 
-def declared_columns(model: type[Resource], generation: Generation | None) -> list[str]:
-    """The fields of ``model`` on ``generation`` (every generation's when it is unknown).
+def declared_columns(model: type[Resource], generation: Generation | Dialect | None) -> list[str]:
+    """The fields of ``model`` on ``generation`` or a Hub release's dialect (every
+    generation's when it is unknown).
 
     Example::
 
