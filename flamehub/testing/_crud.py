@@ -426,7 +426,6 @@ def list_resource(ctx: RequestContext, res: Resource) -> JsonResponse:
             res,
             ctx.generation,
             _lookup(ctx),
-            pages_every_collection=ctx.profile.pages_every_collection,
         )
         data = [
             render_row(

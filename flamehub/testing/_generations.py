@@ -158,12 +158,6 @@ class HubProfile:
         return self.model is Generation.CURRENT and not self.envelopes
 
     @property
-    def pages_every_collection(self) -> bool:
-        """Every collection answers one page (50 rows) without ``page[limit]`` (the current
-        model; recorded on 0.12.2, 0.12.7 and 0.14.0, while 0.8.13 answered some whole)."""
-        return self.model is Generation.CURRENT
-
-    @property
     def current_bucket_file(self) -> bool:
         """Analysis bucket files have the current model (``bucket_file_id``, ``path``, ``root``)."""
         return self.model is Generation.CURRENT
