@@ -17,6 +17,7 @@ import requests
 from flamehub.resources.core import BUCKET_FILES_SINCE, PROCESS_STATUS_SINCE
 from flamehub.testing import LocalHub
 from flamehub.testing._generations import CURRENT_MODEL_FROM, Generation, profile_of
+from flamehub.testing._schema import HUB_0_12_CAMEL_AUTHUP
 
 HTTP_TIMEOUT = 30
 BETWEEN = ["0.12.2", "0.12.7"]
@@ -58,6 +59,10 @@ def test_the_model_starts_where_the_client_dates_it() -> None:
     assert CURRENT_MODEL_FROM == PROCESS_STATUS_SINCE == BUCKET_FILES_SINCE
     assert profile_of("0.8.13").model is Generation.LEGACY
     assert profile_of("0.12.2").model is profile_of("0.12.7").model is Generation.CURRENT
+    # the fields dated by the camelCase authup start where flamehub.dialects ships it
+    since = ".".join(map(str, HUB_0_12_CAMEL_AUTHUP[0]))
+    assert profile_of(since).service("auth").camel_case
+    assert not profile_of("0.12.2").service("auth").camel_case
 
 
 def test_status_pages_name_each_service_version(wire: Wire) -> None:
