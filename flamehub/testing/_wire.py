@@ -73,8 +73,15 @@ def snake_environ(environ: dict[str, Any]) -> dict[str, Any]:
     renamed = [pair for pair in (_query_pair(k, v) for k, v in pairs) if pair is not None]
     result["QUERY_STRING"] = urlencode(renamed)
     if str(environ.get("CONTENT_TYPE", "")).startswith("application/json"):
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length else b""
+        length = environ.get("CONTENT_LENGTH")
+        if length:
+            raw = environ["wsgi.input"].read(int(length))
+        elif environ.get("wsgi.input_terminated"):  # chunked: the server ends the stream
+            raw = environ["wsgi.input"].read()
+        else:
+            raw = b""
+        result.pop("HTTP_TRANSFER_ENCODING", None)
+        result["wsgi.input_terminated"] = False
         try:
             body = json.loads(raw) if raw.strip() else None
         except ValueError:
