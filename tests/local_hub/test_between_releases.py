@@ -38,8 +38,9 @@ class Wire:
         self.headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
     def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
         return requests.request(
-            method, f"{self.hub.url}{path}", headers=self.headers, timeout=HTTP_TIMEOUT, **kwargs
+            method, f"{self.hub.url}{path}", headers=headers, timeout=HTTP_TIMEOUT, **kwargs
         )
 
     def ok(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -153,3 +154,14 @@ def test_clients_have_the_fields_of_their_authup(wire: Wire) -> None:
         assert "is_confidential" in system and "auth_method" not in system
     else:  # beta.56, like current authup (recorded)
         assert "authMethod" in system and "isConfidential" not in system
+
+
+def test_a_chunked_json_body_is_read_in_snake_case(wire: Wire) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"name": "bn-chunked-'
+        yield b'node", "hidden": true}'
+
+    node = wire.ok(
+        "POST", "/core/nodes", data=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert (node["name"], node["hidden"]) == ("bn-chunked-node", True)
