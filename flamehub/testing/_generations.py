@@ -88,7 +88,7 @@ RAPIQ2_FROM: tuple[int, int, int] = (0, 12, 7)
 #: fields, analysis buckets storing ``bucket_id``, analysis bucket files with
 #: ``bucket_file_id``/``path``/``root``): the Hub's core-kit entities at the tags 0.8.21 and
 #: 0.8.22, as the client declares them (``flamehub.resources.core.PROCESS_STATUS_SINCE`` and
-#: ``BUCKET_FILES_SINCE``; tests/local_hub/test_hub_profiles.py keeps them equal). Recorded
+#: ``BUCKET_FILES_SINCE``; tests/local_hub/test_between_releases.py keeps them equal). Recorded
 #: on 0.12.2 and 0.12.7, with validup errors, 15-minute tokens and paged collections; that
 #: releases from 0.8.22 to 0.12.1 answer those the same way is an assumption.
 CURRENT_MODEL_FROM: tuple[int, int, int] = (0, 8, 22)
@@ -139,7 +139,8 @@ class HubProfile:
     version: tuple[int, int, int]
     authup: str
     services: dict[str, ServiceProfile]
-    #: authup serves ``/auth/robots`` (gone in beta.56, i.e. from Hub 0.12.7 on).
+    #: authup serves ``/auth/robots`` (gone with the camelCase authup, beta.54+: recorded
+    #: on 0.12.2 with beta.52, absent on 0.12.7 with beta.56).
     robots: bool
     #: The data model of every service (``CURRENT`` from Hub 0.8.22).
     model: Generation
