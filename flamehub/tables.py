@@ -38,7 +38,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .dialects import Generation
+    from .dialects import Dialect, Generation
     from .resources.base import Resource
 
 __all__ = [
@@ -268,10 +268,10 @@ def default_columns(available: Sequence[str]) -> list[str]:
 
 
 def declared_columns(
-    model: type[Resource], generation: Generation | None, *, secrets: bool = True
+    model: type[Resource], generation: Generation | Dialect | None, *, secrets: bool = True
 ) -> list[str]:
-    """The fields of ``model`` on ``generation`` (every generation's when it is unknown);
-    ``secrets=False`` leaves out the fields declared secret.
+    """The fields of ``model`` on ``generation`` or a Hub release's dialect (every
+    generation's when it is unknown); ``secrets=False`` leaves out the fields declared secret.
 
     Example::
 

@@ -44,7 +44,7 @@ import requests
 
 from .. import errors, models  # noqa: F401 - models fill the resource registry
 from .._version import __version__
-from ..dialects import Generation
+from ..dialects import Dialect, Generation
 from ..hub import SERVICES, Hub
 from ..resources.base import REGISTRY, FieldSpec, Resource, action_spec, meta_of
 from ..resources.storage import BucketFile, BucketFileTransferMixin, BucketTransferMixin
@@ -184,12 +184,15 @@ def _actions_of(owner: type) -> dict[str, str]:
     return found
 
 
-def build_parser(generations: Sequence[Generation] | None = None) -> argparse.ArgumentParser:
+def build_parser(
+    generations: Sequence[Generation] | None = None, release: Dialect | None = None
+) -> argparse.ArgumentParser:
     """The ``flamehub`` argument parser, with one command per registered resource.
 
     A resource command offers ``get``/``create``/``update``/``delete`` where the
     resource allows them (:meth:`~flamehub.resources.base.ResourceMeta.allows_any`) on
-    one of ``generations`` (default: every generation, the Hub being unknown).
+    one of ``generations`` (default: every generation, the Hub being unknown); a known
+    Hub ``release`` narrows the fields its help lists to those that release has.
 
     Example::
 
@@ -251,7 +254,7 @@ def build_parser(generations: Sequence[Generation] | None = None) -> argparse.Ar
     completion.set_defaults(handler=_cmd_completion)
 
     for name, model in sorted(_resource_commands().items()):
-        _add_resource(commands, connection, name, model, considered)
+        _add_resource(commands, connection, name, model, considered, release)
     return parser
 
 
@@ -261,6 +264,7 @@ def _add_resource(
     name: str,
     model: type[Resource],
     generations: Sequence[Generation],
+    release: Dialect | None = None,
 ) -> None:
     meta = meta_of(model)
     present = [g for g in generations if g in meta.generations] or list(generations)
@@ -292,7 +296,7 @@ def _add_resource(
             help_text += f" ({', '.join(g.value for g in where)} Hubs)"
         description = help_text
         if fields is not None:
-            description += "\n\n" + _fields_help(model, fields, where)
+            description += "\n\n" + _fields_help(model, fields, where, release)
         parser = leaf(verb, help_text, description)
         parser.set_defaults(operation=operation)
         return parser
@@ -407,7 +411,12 @@ def _field_type(spec: FieldSpec) -> str:
     return FIELD_TYPE_NAMES.get(spec.kind, spec.kind)
 
 
-def _fields_help(model: type[Resource], body: str, generations: Sequence[Generation]) -> str:
+def _fields_help(
+    model: type[Resource],
+    body: str,
+    generations: Sequence[Generation],
+    release: Dialect | None = None,
+) -> str:
     """The fields a ``body`` ("create" or "update") may carry, as ``create --help`` lists them.
 
     Read from the resource declaration: each field's type (an enum's values), whether a
@@ -417,7 +426,11 @@ def _fields_help(model: type[Resource], body: str, generations: Sequence[Generat
     lines: list[tuple[str, str]] = []
     for name, spec in meta.scalar_fields.items():
         sendable = spec.options.create if body == "create" else spec.options.update
-        where = [g for g in generations if spec.exists_on(g)]
+        where = [  # a known release: its own fields (since/until), else its generation's
+            g
+            for g in generations
+            if spec.exists_on(release if release is not None and release.generation is g else g)
+        ]
         if not sendable or not where:
             continue
         notes = [_field_type(spec)]
@@ -585,7 +598,7 @@ def _check_fields(options: argparse.Namespace, hub: Hub) -> None:
     if not wanted:
         return
     model: type[Resource] = options.model
-    known = _render.declared_columns(model, hub.generation)
+    known = _render.declared_columns(model, hub.dialect_for(meta_of(model).service))
     known += [name for name in _split_words(options.include) if name in meta_of(model).relations]
     unknown = [name for name in wanted if name not in known]
     if unknown:
@@ -595,11 +608,12 @@ def _check_fields(options: argparse.Namespace, hub: Hub) -> None:
         )
 
 
-def _generation(hub: Hub | None) -> Generation | None:
-    """The Hub's generation (known by then: the command's own request detected it)."""
+def _release(hub: Hub | None, model: type[Resource]) -> Dialect | None:
+    """The dialect of the Hub release serving ``model`` (known by then: the command's own
+    request detected it)."""
     if hub is None:
         return None
-    return hub.generation
+    return hub.dialect_for(meta_of(model).service)
 
 
 def _table_columns(
@@ -611,7 +625,7 @@ def _table_columns(
     if model is None:  # an action's answer: whatever keys it has
         return _render.default_columns(sorted({key for row in rows for key in row}))
     included = _split_words(getattr(options, "include", None) or [])
-    return _render.default_columns(_render.declared_columns(model, _generation(hub))) + [
+    return _render.default_columns(_render.declared_columns(model, _release(hub, model))) + [
         name for name in included if name in meta_of(model).relations
     ]
 
@@ -976,8 +990,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return _cmd_complete(argv[1:], out)
     # a known Hub (--hub-version, FLAMEHUB_HUB_VERSION or the stored setting) narrows the
     # record verbs to its generation; an unknown one offers those of any generation
-    generations, _ = _completion.hub_generations(_line_hub_version(argv) or _stored_hub_version())
-    parser = build_parser(generations)
+    generations, release = _completion.hub_generations(
+        _line_hub_version(argv) or _stored_hub_version()
+    )
+    parser = build_parser(generations, release)
     try:
         options = parser.parse_args(_join_dash_values(argv))
     except SystemExit as exit_:

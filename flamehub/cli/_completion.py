@@ -239,12 +239,24 @@ def _positional_target(
 class _Resource:
     """The declarations of one resource, over the generations being completed for."""
 
-    def __init__(self, model: type[Resource], generations: Sequence[Generation]) -> None:
+    def __init__(
+        self,
+        model: type[Resource],
+        generations: Sequence[Generation],
+        dialect: Dialect | None = None,
+    ) -> None:
         self.meta = meta_of(model)
+        self.dialect = dialect
         # the generations that have the resource (all asked for, if none has it)
         having = [g for g in generations if self.meta.capabilities(g).available]
         self.generations = having or list(generations)
-        self.caps = [self.meta.capabilities(g) for g in self.generations]
+        self.caps = [
+            # a named Hub release: its own fields (since/until), not its generation's
+            self.meta.capabilities_at(dialect)
+            if dialect is not None and dialect.generation is g
+            else self.meta.capabilities(g)
+            for g in self.generations
+        ]
 
     def _union(self, key: str) -> list[str]:
         return sorted({name for caps in self.caps for name in getattr(caps, key)})
@@ -266,7 +278,11 @@ class _Resource:
             name
             for name, spec in self.meta.scalar_fields.items()
             if (spec.options.create if create else spec.options.update)
-            and any(spec.exists_on(generation) for generation in self.generations)
+            and (
+                spec.exists_on(self.dialect)
+                if self.dialect is not None
+                else any(spec.exists_on(generation) for generation in self.generations)
+            )
         )
 
 
@@ -418,7 +434,7 @@ def _value_candidates(
     if model is None:
         return []
     generations, dialect = hub_generations(hub_version)
-    resource = _Resource(model, generations)
+    resource = _Resource(model, generations, dialect)
     if action.dest in FILTER_DESTS:
         return _filter_candidates(resource, value)
     if action.dest == "order":

@@ -99,9 +99,16 @@ BUCKET_FILES_SINCE = (0, 8, 22)
 #: the Hub's controllers from 0.8.32 (recorded on 0.12.2 and 0.12.7) to 0.13.0.
 INCLUDE_IGNORED_BY_ID = VersionRange(since=(0, 8, 32), until=(0, 13, 0))
 
-#: Hub 0.8.22 replaced the analysis status model and its commands.
+#: Hub 0.8.22 replaced the analysis status model and its commands; ``run_status`` became
+#: ``execution_status`` with build/distribution/execution progress (the Hub's core-kit
+#: entities at the tags 0.8.21 and 0.8.22; recorded in snake_case on 0.12.2 and 0.12.7).
 PROCESS_STATUS_SINCE = (0, 8, 22)
-#: Hub 0.11.4 added the client-credential endpoints of nodes and analyses.
+#: Hub 0.10.1 added ``display_name`` to projects and analyses (core-kit entities).
+DISPLAY_NAME_SINCE = (0, 10, 1)
+#: Hub 0.8.20 added the ``configuration_*_valid`` flags of analyses (core-kit entities).
+CONFIGURATION_VALID_SINCE = (0, 8, 20)
+#: Hub 0.11.4 added the client-credential endpoints of nodes and analyses (and ``client_id``
+#: of analyses).
 CLIENT_CREDENTIALS_SINCE = (0, 11, 4)
 #: Hub 0.11.5 added ``GET /nodes/<id>/registry/credentials``.
 REGISTRY_CREDENTIALS_SINCE = (0, 11, 5)
@@ -613,7 +620,7 @@ class Node(Resource):
     online: bool | None = readonly()
     registry_id: UUID | None = writable()
     registry_project_id: UUID | None = readonly()
-    client_id: UUID | None = writable(generations=_CURRENT)
+    client_id: UUID | None = writable(since=PROCESS_STATUS_SINCE)
     robot_id: UUID | None = readonly()
     realm_id: UUID | None = create_only()
     created_at: datetime | None = readonly()
@@ -696,7 +703,7 @@ class Project(Resource):
 
     id: UUID | None = readonly()
     name: str | None = writable()
-    display_name: str | None = writable(generations=_CURRENT)
+    display_name: str | None = writable(since=DISPLAY_NAME_SINCE)
     description: str | None = writable()
     master_image_id: UUID | None = writable()
     node_count: int | None = readonly(legacy="nodes", current="nodes")
@@ -874,31 +881,34 @@ class Analysis(Resource):
 
     id: UUID | None = readonly()
     name: str | None = writable()
-    display_name: str | None = writable(generations=_CURRENT)
+    display_name: str | None = writable(since=DISPLAY_NAME_SINCE)
     description: str | None = writable()
     node_count: int | None = readonly(legacy="nodes", current="nodes")
-    nodes_approved: int | None = readonly(generations=_CURRENT)
+    nodes_approved: int | None = readonly(since=PROCESS_STATUS_SINCE)
     configuration_locked: bool | None = readonly()
-    configuration_entrypoint_valid: bool | None = readonly(generations=_CURRENT)
-    configuration_image_valid: bool | None = readonly(generations=_CURRENT)
-    configuration_node_aggregator_valid: bool | None = readonly(generations=_CURRENT)
-    configuration_node_default_valid: bool | None = readonly(generations=_CURRENT)
-    configuration_nodes_valid: bool | None = readonly(generations=_CURRENT)
-    build_nodes_valid: bool | None = readonly(generations=_CURRENT)
+    configuration_entrypoint_valid: bool | None = readonly(since=CONFIGURATION_VALID_SINCE)
+    configuration_image_valid: bool | None = readonly(since=CONFIGURATION_VALID_SINCE)
+    configuration_node_aggregator_valid: bool | None = readonly(since=CONFIGURATION_VALID_SINCE)
+    configuration_node_default_valid: bool | None = readonly(since=CONFIGURATION_VALID_SINCE)
+    configuration_nodes_valid: bool | None = readonly(since=CONFIGURATION_VALID_SINCE)
+    build_nodes_valid: bool | None = readonly(since=PROCESS_STATUS_SINCE)
     build_status: ProcessStatus | None = readonly()
-    build_progress: int | None = readonly(generations=_CURRENT)
-    build_hash: str | None = readonly(generations=_CURRENT)
-    build_os: str | None = readonly(generations=_CURRENT)
-    build_size: int | None = readonly(generations=_CURRENT)
-    distribution_status: ProcessStatus | None = readonly(generations=_CURRENT)
-    distribution_progress: int | None = readonly(generations=_CURRENT)
-    execution_status: ProcessStatus | None = readonly(legacy="run_status")
-    execution_progress: int | None = readonly(generations=_CURRENT)
+    build_progress: int | None = readonly(since=PROCESS_STATUS_SINCE)
+    build_hash: str | None = readonly(since=PROCESS_STATUS_SINCE)
+    build_os: str | None = readonly(since=PROCESS_STATUS_SINCE)
+    build_size: int | None = readonly(since=PROCESS_STATUS_SINCE)
+    distribution_status: ProcessStatus | None = readonly(since=PROCESS_STATUS_SINCE)
+    distribution_progress: int | None = readonly(since=PROCESS_STATUS_SINCE)
+    execution_status: ProcessStatus | None = readonly(
+        legacy="run_status",
+        variants=(variant(since=PROCESS_STATUS_SINCE, legacy="execution_status"),),
+    )
+    execution_progress: int | None = readonly(since=PROCESS_STATUS_SINCE)
     image_command_arguments: list[dict[str, Any]] | None = writable()
     registry_id: UUID | None = writable()
     master_image_id: UUID | None = writable()
     project_id: UUID | None = create_only(required=True)
-    client_id: UUID | None = readonly(generations=_CURRENT)
+    client_id: UUID | None = readonly(since=CLIENT_CREDENTIALS_SINCE)
     realm_id: UUID | None = readonly()
     user_id: UUID | None = readonly()
     created_at: datetime | None = readonly()
@@ -1212,8 +1222,11 @@ class AnalysisNode(Resource):
 
     id: UUID | None = readonly()
     approval_status: ApprovalStatus | None = update_only()
-    execution_status: ProcessStatus | None = update_only(legacy="run_status")
-    execution_progress: int | None = update_only(generations=_CURRENT)
+    execution_status: ProcessStatus | None = update_only(
+        legacy="run_status",
+        variants=(variant(since=PROCESS_STATUS_SINCE, legacy="execution_status"),),
+    )
+    execution_progress: int | None = update_only(since=PROCESS_STATUS_SINCE)
     comment: str | None = update_only()
     index: int | None = readonly(generations=_LEGACY)
     artifact_tag: str | None = readonly()

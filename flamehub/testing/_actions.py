@@ -567,7 +567,7 @@ def logs(ctx: RequestContext, kind: str) -> JsonResponse:
         "total": len(entries),
         "limit": limit,
         "offset": offset,
-        "schema": schema_meta(res, ctx.generation, record=False),
+        "schema": schema_meta(res, ctx.generation, record=False, version=ctx.profile.version),
     }
     return 200, {"data": page, "meta": meta}
 

@@ -26,7 +26,6 @@ from ._auth import (
 )
 from ._crud import JsonResponse, record_body, render_row
 from ._errors import HubError, not_found
-from ._generations import AUTHUP_VERSIONS
 from ._schema import resource
 from ._state import RequestContext
 from ._store import Row
@@ -73,7 +72,7 @@ def now_ms() -> int:
 
 def auth_status(ctx: RequestContext) -> JsonResponse:
     """``GET /auth/``: the authup version."""
-    version = AUTHUP_VERSIONS[ctx.generation]
+    version = ctx.profile.authup
     if ctx.legacy:
         return 200, {
             "version": version,

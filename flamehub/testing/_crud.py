@@ -59,9 +59,11 @@ _JSON_TYPES = {
 # --------------------------------------------------------------------------- rendering
 
 
-def _view_names(res: Resource, generation: Generation, view_name: str) -> list[str]:
-    fields = res.fields_for(generation)
-    view = res.view(generation, view_name)
+def _view_names(
+    res: Resource, generation: Generation, view_name: str, version: tuple[int, int, int]
+) -> list[str]:
+    fields = res.fields_for(generation, version)
+    view = res.view(generation, view_name, version)
     if view.base == "all":
         names = {f.name for f in fields}
     else:
@@ -88,12 +90,12 @@ def render_row(
     ``given`` (create answers) are the fields the request body carried.
     """
     generation = ctx.generation
-    fields = {f.name: f for f in res.fields_for(generation)}
-    names = _view_names(res, generation, view_name)
+    fields = {f.name: f for f in res.fields_for(generation, ctx.profile.version)}
+    names = _view_names(res, generation, view_name, ctx.profile.version)
     if selection is not None:
         selectable = [f.name for f in fields.values() if not f.internal]
         names = selection.resolve(names, selectable)
-    view_expand = list(res.view(generation, view_name).expand)
+    view_expand = list(res.view(generation, view_name, ctx.profile.version).expand)
     if given is not None:  # a create answer embeds the relations its body referenced
         view_expand = [
             name for name in view_expand if (rel := res.relation(name)) and rel.fk in given
@@ -147,12 +149,12 @@ def _relation_wire(res: Resource, name: str, generation: Generation) -> str:
 def record_body(
     ctx: RequestContext, data: Any, *, res: Resource | None = None, with_schema: bool = False
 ) -> Any:
-    """A single record: bare on legacy, ``{data, meta}`` on current."""
-    if ctx.legacy:
+    """A single record: bare before Hub 0.13, ``{data, meta}`` from 0.13 on."""
+    if not ctx.profile.envelopes:
         return data
     meta: dict[str, Any] = {}
     if with_schema and res is not None:
-        meta["schema"] = schema_meta(res, ctx.generation, record=True)
+        meta["schema"] = schema_meta(res, ctx.generation, record=True, version=ctx.profile.version)
     return {"data": data, "meta": meta}
 
 
@@ -161,8 +163,8 @@ def list_meta(ctx: RequestContext, res: Resource, query: ListQuery, total: int) 
     if ctx.legacy and not query.paged and res.legacy_unpaged(total):
         return {"total": total}
     meta: dict[str, Any] = {"total": total, "limit": query.limit, "offset": query.offset}
-    if not ctx.legacy:
-        meta["schema"] = schema_meta(res, ctx.generation, record=False)
+    if ctx.profile.envelopes:
+        meta["schema"] = schema_meta(res, ctx.generation, record=False, version=ctx.profile.version)
     return meta
 
 
@@ -300,7 +302,7 @@ def validate_body(
     values: dict[str, Any] = {}
     issues: list[dict[str, Any]] = []
     received: dict[str, Any] = {}
-    for field_ in res.fields_for(ctx.generation):
+    for field_ in res.fields_for(ctx.generation, ctx.profile.version):
         accepted = field_.create if mode == "create" else ("opt" if field_.update else None)
         if accepted is None:
             continue
@@ -424,7 +426,6 @@ def list_resource(ctx: RequestContext, res: Resource) -> JsonResponse:
             res,
             ctx.generation,
             _lookup(ctx),
-            pages_every_collection=ctx.profile.pages_every_collection,
         )
         data = [
             render_row(

@@ -69,13 +69,18 @@ class HubError(Exception):
     legacy_code: str | None = None
     legacy_message: str | None = None
     legacy_extra: dict[str, Any] = field(default_factory=dict)
+    #: the code Hub 0.12.x (current model, before 0.13) answers instead of ``code``
+    code_0_12: str | None = None
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}: {self.message}"
 
 
-def render_error(error: HubError, service: str, generation: Generation) -> dict[str, Any]:
-    """The JSON body of ``error`` as ``service`` of ``generation`` answers it."""
+def render_error(
+    error: HubError, service: str, generation: Generation, *, hub_0_12: bool = False
+) -> dict[str, Any]:
+    """The JSON body of ``error`` as ``service`` of ``generation`` answers it (``hub_0_12``:
+    of a Hub 0.12.x, which has the current model but some codes of its own)."""
     if generation is Generation.LEGACY:
         body: dict[str, Any] = {
             "statusCode": error.status,
@@ -94,7 +99,7 @@ def render_error(error: HubError, service: str, generation: Generation) -> dict[
         return body
     return {
         "statusCode": error.status,
-        "code": error.code,
+        "code": error.code_0_12 if hub_0_12 and error.code_0_12 else error.code,
         "message": error.message,
         "issues": list(error.issues),
     }
@@ -205,6 +210,7 @@ def validation_error(
         legacy_code="BAD_REQUEST" if service == "auth" else "undefined",
         legacy_message="" if service == "auth" else legacy_message,
         legacy_extra={"children": children, "attributes": paths},
+        code_0_12=None if service == "auth" else "VALIDUP_ERROR",  # recorded on 0.12.2
     )
 
 

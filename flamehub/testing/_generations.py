@@ -3,6 +3,11 @@
 *Legacy* is Hub < 0.13 (recorded: 0.8.13 with authup 1.0.0-beta.26): snake_case JSON,
 bare records, rapiq 0.x filters, robots. *Current* is Hub >= 0.13 (recorded: 0.14.0 with
 authup 1.0.0-beta.62): camelCase, ``{data, meta}`` envelopes, rapiq 2 filters, clients only.
+
+The releases in between (recorded: 0.12.2 and 0.12.7) already have the current *data model*
+(fields, rules, errors, paging, tokens) but speak it per service in the legacy *wire*
+(snake_case keys, bare records) or, for 0.12.7's authup, camelCase: :func:`profile_of` says
+which, per service, and the local Hub renames keys at its edge (``_wire``).
 """
 
 from __future__ import annotations
@@ -10,10 +15,11 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
-    "AUTHUP_VERSIONS",
     "CURRENT_FROM",
+    "CURRENT_MODEL_FROM",
     "DEFAULT_ACCESS_TOKEN_LIFETIME",
     "DEFAULT_REFRESH_TOKEN_LIFETIME",
     "Generation",
@@ -56,13 +62,6 @@ class Generation(str, enum.Enum):
         return self is Generation.LEGACY
 
 
-#: The authup version that ships with each generation (as the recorded servers answered).
-AUTHUP_VERSIONS: dict[Generation, str] = {
-    Generation.LEGACY: "1.0.0-beta.26",
-    Generation.CURRENT: "1.0.0-beta.62",
-}
-
-
 def parse_version(version: str) -> tuple[int, int, int]:
     """Parse ``"0.14.0"`` or ``"v0.8.13"`` into a tuple; raise ``ValueError`` otherwise."""
     match = _VERSION_RE.match(version.strip())
@@ -85,13 +84,14 @@ def camel_to_snake(name: str) -> str:
 #: 0.12.7 was recorded with it, 0.12.2 with rapiq 0.9; releases in between are unknown.
 RAPIQ2_FROM: tuple[int, int, int] = (0, 12, 7)
 
-#: First Hub release whose analysis bucket files have the current model (``bucket_file_id``,
-#: ``path``, ``root``): recorded on 0.12.2, not on 0.8.13.
-CURRENT_BUCKET_FILE_FROM: tuple[int, int, int] = (0, 12, 2)
-
-#: Last Hub release whose single-record GET was recorded ignoring ``include`` (0.12.2).
-#: 0.8.13 and 0.14.0 honour it; 0.12.7 is assumed to (no recording says otherwise).
-INCLUDE_IGNORED_ON_RECORD: frozenset[tuple[int, int, int]] = frozenset({(0, 12, 2)})
+#: First Hub release with the current data model (analysis ``execution_status`` and progress
+#: fields, analysis buckets storing ``bucket_id``, analysis bucket files with
+#: ``bucket_file_id``/``path``/``root``): the Hub's core-kit entities at the tags 0.8.21 and
+#: 0.8.22, as the client declares them (``flamehub.resources.core.PROCESS_STATUS_SINCE`` and
+#: ``BUCKET_FILES_SINCE``; tests/local_hub/test_between_releases.py keeps them equal). Recorded
+#: on 0.12.2 and 0.12.7, with validup errors, 15-minute tokens and paged collections; that
+#: releases from 0.8.22 to 0.12.1 answer those the same way is an assumption.
+CURRENT_MODEL_FROM: tuple[int, int, int] = (0, 8, 22)
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,10 @@ class ServiceProfile:
         profile_of("0.12.7").service("auth").camel_case      # True (authup beta.56)
     """
 
-    #: Generation whose casing and envelopes the service answers with.
+    #: Generation whose casing and envelopes the service answers with (its *wire*).
     generation: Generation
+    #: Generation whose data model (fields, rules, errors, paging) the service has.
+    model: Generation
     #: ``"rapiq2"`` (``x~`` starts-with) or ``"rapiq0"`` (``~x`` is ``LIKE 'x%'``).
     like_syntax: str
     #: A single-record GET honours ``include``.
@@ -114,6 +116,11 @@ class ServiceProfile:
     def camel_case(self) -> bool:
         """True when keys are camelCase."""
         return self.generation is Generation.CURRENT
+
+    @property
+    def renames_keys(self) -> bool:
+        """The current model spoken in snake_case with bare records (Hub 0.12.x core)."""
+        return self.model is Generation.CURRENT and self.generation is Generation.LEGACY
 
 
 @dataclass(frozen=True)
@@ -132,25 +139,39 @@ class HubProfile:
     version: tuple[int, int, int]
     authup: str
     services: dict[str, ServiceProfile]
-    #: authup serves ``/auth/robots`` (gone in beta.56, i.e. from Hub 0.12.7 on).
+    #: authup serves ``/auth/robots`` (gone with the camelCase authup, beta.54+: recorded
+    #: on 0.12.2 with beta.52, absent on 0.12.7 with beta.56).
     robots: bool
-    #: Every collection answers one page (50 rows) without ``page[limit]``, as recorded on
-    #: 0.12.2 and 0.12.7 (0.8.13 answered some collections whole).
-    pages_every_collection: bool
-    #: Analysis bucket files have the current model (``bucket_file_id``, ``path``, ``root``).
-    current_bucket_file: bool
+    #: The data model of every service (``CURRENT`` from Hub 0.8.22).
+    model: Generation
+    #: Single records come in ``{data, meta}`` and lists carry ``meta.schema`` (Hub >= 0.13;
+    #: 0.12.2 and 0.12.7 answered bare records and no schema on every service).
+    envelopes: bool
 
     def service(self, name: str) -> ServiceProfile:
         """The profile of ``auth``, ``core`` or ``storage``."""
         return self.services[name]
 
+    @property
+    def between(self) -> bool:
+        """A release between the generations (recorded: 0.12.2, 0.12.7): the current
+        model with the answers of Hubs before 0.13 (bare records, no ``meta.schema``)."""
+        return self.model is Generation.CURRENT and not self.envelopes
 
+    @property
+    def current_bucket_file(self) -> bool:
+        """Analysis bucket files have the current model (``bucket_file_id``, ``path``, ``root``)."""
+        return self.model is Generation.CURRENT
+
+
+@lru_cache(maxsize=64)
 def profile_of(version: str) -> HubProfile:
     """The :class:`HubProfile` of a Hub release (``"0.12.7"``)."""
     from flamehub.dialects import Dialect, shipped_authup  # the client's facts, one source
+    from flamehub.resources.core import INCLUDE_IGNORED_BY_ID
 
     parsed = parse_version(version)
-    between = (0, 12, 0) <= parsed < CURRENT_FROM
+    model = Generation.CURRENT if parsed >= CURRENT_MODEL_FROM else Generation.LEGACY
     services = {}
     for name in ("auth", "core", "storage"):
         dialect = Dialect.for_service(parsed, name)
@@ -158,14 +179,15 @@ def profile_of(version: str) -> HubProfile:
         rapiq2 = generation is Generation.CURRENT or parsed >= RAPIQ2_FROM
         services[name] = ServiceProfile(
             generation=generation,
+            model=model,
             like_syntax="rapiq2" if rapiq2 else "rapiq0",
-            include_on_record=parsed not in INCLUDE_IGNORED_ON_RECORD,
+            include_on_record=not INCLUDE_IGNORED_BY_ID.contains(parsed),
         )
     return HubProfile(
         version=parsed,
         authup=shipped_authup(parsed),
         services=services,
         robots=services["auth"].generation is Generation.LEGACY,
-        pages_every_collection=between,
-        current_bucket_file=parsed >= CURRENT_BUCKET_FILE_FROM,
+        model=model,
+        envelopes=parsed >= CURRENT_FROM,
     )

@@ -16,6 +16,7 @@ from ._generations import (
     DEFAULT_REFRESH_TOKEN_LIFETIME,
     Generation,
     generation_of,
+    profile_of,
 )
 from ._seed import ADMIN_PASSWORD, ADMIN_USERNAME, system_identity
 from ._seed import seed as seed_store
@@ -46,9 +47,11 @@ class Credentials(NamedTuple):
 class LocalHub:
     """An in-memory fake FLAME Hub (auth, core, storage) speaking the real HTTP API.
 
-    It serves both wire generations: ``version < 0.13`` behaves like the recorded Hub
-    0.8.13 (snake_case, bare records, robots), newer versions like Hub 0.14.0 (camelCase,
-    ``{data, meta}`` envelopes, ``meta.schema``, the expression filter dialect). A fresh hub
+    It serves both wire generations: ``version < 0.12`` behaves like the recorded Hub
+    0.8.13 (snake_case, bare records, robots), ``>= 0.13`` like Hub 0.14.0 (camelCase,
+    ``{data, meta}`` envelopes, ``meta.schema``, the expression filter dialect), and 0.12.x
+    like the recorded 0.12.2 and 0.12.7: the current data model, spoken per service in
+    snake_case with bare records (0.12.7's authup in camelCase, without robots). A fresh hub
     holds the ``master`` realm, the user ``admin``/``start123``, the built-in permissions
     and a ``system`` client (current) or robot (legacy).
 
@@ -81,7 +84,9 @@ class LocalHub:
         data_dir: str | Path | None = None,
         master_images: Iterable[str] = (),
     ) -> None:
-        generation = generation_of(version)
+        # the data model decides the server's behaviour (Hub 0.12.x: current, spoken in
+        # snake_case by its legacy-wire services), generation_of the Hub's own generation
+        generation = profile_of(version).model
         self._owns_data_dir = data_dir is None
         self._data_dir = Path(data_dir) if data_dir is not None else None
         self._cleanup: weakref.finalize[Any, Any] | None = None
@@ -226,7 +231,7 @@ class LocalHub:
     @property
     def generation(self) -> Generation:
         """``Generation.LEGACY`` (< 0.13) or ``Generation.CURRENT``."""
-        return self._live_state.generation
+        return generation_of(self._version)
 
     @property
     def is_legacy(self) -> bool:

@@ -628,13 +628,11 @@ def apply_list_query(
     res: Resource,
     generation: Generation,
     lookup: RowLookup,
-    *,
-    pages_every_collection: bool = False,
 ) -> tuple[list[dict[str, Any]], int]:
     """Filter, sort and page ``rows``; return the page and the total match count.
 
-    ``pages_every_collection``: the release pages every collection without ``page[limit]``
-    (recorded on 0.12.2 and 0.12.7), unlike 0.8.13's unpaged collections.
+    Only the legacy model answers some collections whole without page parameters (0.8.13);
+    the current model (0.12.2, 0.12.7 and 0.14.0, recorded) pages every collection.
     """
     matcher = _Matcher(_Vocabulary(res, generation), lookup)
     selected = [row for row in rows if query.filter is None or matcher.matches(row, query.filter)]
@@ -648,8 +646,7 @@ def apply_list_query(
 
         selected.sort(key=key, reverse=descending)
     total = len(selected)
-    unpaged = not query.paged and not pages_every_collection
-    if generation is Generation.LEGACY and unpaged and res.legacy_unpaged(total):
+    if generation is Generation.LEGACY and not query.paged and res.legacy_unpaged(total):
         return selected, total  # recorded on 0.8.13: no page parameter, every row
     return selected[query.offset : query.offset + query.limit], total
 
@@ -657,10 +654,16 @@ def apply_list_query(
 # --------------------------------------------------------------------------- meta.schema
 
 
-def schema_meta(res: Resource, generation: Generation, *, record: bool) -> dict[str, Any]:
+def schema_meta(
+    res: Resource,
+    generation: Generation,
+    *,
+    record: bool,
+    version: tuple[int, int, int] | None = None,
+) -> dict[str, Any]:
     """``meta.schema`` of ``res`` (current Hubs), for a list or a single record."""
     vocab = _Vocabulary(res, generation)
-    fields = [f for f in vocab.fields.values() if not f.internal]
+    fields = [f for f in vocab.fields.values() if not f.internal and f.in_release(version)]
     defaults = [f.name for f in fields if not f.hidden]
     extras = [f.name for f in fields if f.hidden]
     authup = res.meta.style == "authup"

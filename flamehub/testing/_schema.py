@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._generations import Generation, camel_to_snake
+from ._generations import CURRENT_FROM, CURRENT_MODEL_FROM, Generation, camel_to_snake
 
 __all__ = [
     "ALL_PERMISSIONS",
@@ -178,6 +178,15 @@ class Field:
     gens: frozenset[Generation] = BOTH
     legacy_name: str | None = None
     legacy: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: The Hub releases ``(since, until)`` that have the field (``None``: every release of
+    #: ``gens``); applied where the release is known (rendering and validating bodies).
+    releases: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None
+
+    def in_release(self, version: tuple[int, int, int] | None) -> bool:
+        """Whether the Hub release ``version`` (``None``: unknown) has this field."""
+        if version is None or self.releases is None:
+            return True
+        return self.releases[0] <= version < self.releases[1]
 
     def for_generation(self, generation: Generation) -> Field:
         """This field with the legacy overrides applied when ``generation`` is legacy."""
@@ -228,6 +237,32 @@ class View:
 
 
 @dataclass(frozen=True)
+class RangedViews:
+    """Views of the Hub releases ``since <= version < until`` where they differ from their
+    generation's (``Resource.views``); e.g. what 0.12.x answered before 0.13 changed it."""
+
+    since: tuple[int, int, int]
+    until: tuple[int, int, int]
+    views: Mapping[str, View]
+
+
+#: The releases with the current data model and the answers of Hubs before 0.13 (recorded: 0.12.2
+#: and 0.12.7; from 0.8.22 on, the Hub source dates the model).
+PRE_0_13 = (CURRENT_MODEL_FROM, CURRENT_FROM)
+#: The 0.12.x releases shipping a camelCase authup (beta.54+, ``flamehub.dialects``); recorded
+#: with beta.56 (0.12.7).
+HUB_0_12_CAMEL_AUTHUP = ((0, 12, 3), (0, 13, 0))
+#: Every release before / since the camelCase authup (for fields it added or dropped).
+BEFORE_CAMEL_AUTHUP = ((0, 0, 0), HUB_0_12_CAMEL_AUTHUP[0])
+SINCE_CAMEL_AUTHUP = (HUB_0_12_CAMEL_AUTHUP[0], (10**6, 0, 0))
+
+
+def ranged(span: tuple[tuple[int, int, int], tuple[int, int, int]], **views: View) -> RangedViews:
+    """``RangedViews`` of the release span ``(since, until)``."""
+    return RangedViews(span[0], span[1], views)
+
+
+@dataclass(frozen=True)
 class SchemaMeta:
     """How the resource describes itself in ``meta.schema`` (current Hubs)."""
 
@@ -263,6 +298,8 @@ class Resource:
     views: Mapping[Generation, Mapping[str, View]] = field(
         default_factory=dict, compare=False, hash=False
     )
+    #: Views of release spans that differ from ``views`` (first match wins).
+    ranged_views: tuple[RangedViews, ...] = ()
     legacy_filters: tuple[str, ...] | None = None
     legacy_sorts: tuple[str, ...] | None = None
     #: Legacy (recorded on 0.8.13): without ``page[limit]``/``page[offset]`` the answer
@@ -290,12 +327,26 @@ class Resource:
         """The collection path inside its service, e.g. ``/nodes``."""
         return "/" + self.key
 
-    def fields_for(self, generation: Generation) -> tuple[Field, ...]:
-        """The fields that exist on ``generation``, with legacy overrides applied."""
-        return tuple(f.for_generation(generation) for f in self.fields if generation in f.gens)
+    def fields_for(
+        self, generation: Generation, version: tuple[int, int, int] | None = None
+    ) -> tuple[Field, ...]:
+        """The fields that exist on ``generation`` (and the Hub release ``version``, when
+        given), with legacy overrides applied."""
+        return tuple(
+            f.for_generation(generation)
+            for f in self.fields
+            if generation in f.gens and f.in_release(version)
+        )
 
-    def view(self, generation: Generation, name: str) -> View:
-        """The response view ``name`` (list/get/create/update/delete) on ``generation``."""
+    def view(
+        self, generation: Generation, name: str, version: tuple[int, int, int] | None = None
+    ) -> View:
+        """The response view ``name`` (list/get/create/update/delete) on ``generation``
+        (of the Hub release ``version``, when its span declares one)."""
+        if version is not None:
+            for span in self.ranged_views:
+                if span.since <= version < span.until and name in span.views:
+                    return span.views[name]
         by_gen = self.views.get(generation, {})
         if name in by_gen:
             return by_gen[name]
@@ -519,6 +570,7 @@ USERS = Resource(
             "update": View(base="all", remove=("email",)),
         },
     },
+    ranged_views=(ranged(PRE_0_13, list=View(remove=("status", "statusMessage"))),),
     lookup_by_name=True,
     upsert=True,
     meta=SchemaMeta("authup", fields_allowed="extras"),
@@ -547,6 +599,10 @@ ROLES = Resource(
     unique=(Unique(("name", "clientId", "realmId")),),
     perms=_crud_perms("role"),
     views={Generation.LEGACY: {"get": View(remove=("builtIn", "clientId"))}},
+    ranged_views=(
+        ranged(HUB_0_12_CAMEL_AUTHUP, list=View(remove=("builtIn", "clientId"))),
+        ranged(PRE_0_13, create=View(base="all", expand=("realm",))),
+    ),
     lookup_by_name=True,
     upsert=True,
     legacy_unpaged_above=MAX_PAGE_LIMIT,
@@ -665,6 +721,7 @@ CLIENTS = Resource(
             choices=("none", "secret", "tls"),
             default="none",
             gens=CURRENT,
+            releases=SINCE_CAMEL_AUTHUP,
         ),
         Field(
             "tokenBindingMethod",
@@ -674,6 +731,7 @@ CLIENTS = Resource(
             choices=("none", "tls"),
             default="none",
             gens=CURRENT,
+            releases=SINCE_CAMEL_AUTHUP,
         ),
         _slug_name(),
         _display_name(),
@@ -699,11 +757,20 @@ CLIENTS = Resource(
         ),
         Field("redirectUri", create="opt", update=True),
         Field("postLogoutRedirectUri", create="opt", update=True, gens=CURRENT),
-        Field("accessPolicyId", "uuid", create="opt", update=True, gens=CURRENT),
+        Field(
+            "accessPolicyId",
+            "uuid",
+            create="opt",
+            update=True,
+            gens=CURRENT,
+            releases=SINCE_CAMEL_AUTHUP,
+        ),
         Field("grantTypes", create="opt", update=True),
         Field("scope", create="opt", update=True),
         Field("baseUrl", create="opt", update=True),
         Field("rootUrl", create="opt", update=True),
+        # authup beta.52 (Hub 0.12.2) still has isConfidential and none of authMethod,
+        # tokenBindingMethod, accessPolicyId (recorded); beta.56 (0.12.7) has the current set
         Field(
             "isConfidential",
             "bool",
@@ -711,7 +778,7 @@ CLIENTS = Resource(
             update=True,
             nullable=False,
             default=False,
-            gens=LEGACY,
+            releases=BEFORE_CAMEL_AUTHUP,
         ),
         *_timestamps(),
         _fk("realmId", create="opt"),
@@ -774,6 +841,8 @@ ROBOTS = Resource(
             "create": View(base="all", expand=("realm",)),
         }
     },
+    # authup beta.52 (Hub 0.12.2) still serves robots, without client_id (recorded)
+    ranged_views=(ranged(PRE_0_13, list=View(remove=("clientId",))),),
     lookup_by_name=True,
 )
 
@@ -970,6 +1039,7 @@ ANALYSES = Resource(
             "delete": View(expand=("project",)),
         },
     },
+    ranged_views=(ranged(PRE_0_13, list=View(remove=("imageCommandArguments",))),),
     legacy_meta_total_only=True,
     meta=SchemaMeta(fields_allowed="all"),
 )
@@ -1051,6 +1121,7 @@ ANALYSIS_BUCKETS = Resource(
     unique=(Unique(("bucketId", "analysisId")),),
     # 0.8.13 answers a create with the analysis embedded (recorded)
     views={Generation.LEGACY: {"create": View(expand=("analysis",))}},
+    ranged_views=(ranged(PRE_0_13, create=View(expand=("analysis",))),),  # 0.12.2 too
     legacy_meta_total_only=True,
 )
 
@@ -1093,6 +1164,7 @@ ANALYSIS_BUCKET_FILES = Resource(
     unique=(Unique(("analysisId", "path")),),
     # 0.8.13 answers a create with the analysis bucket embedded as `bucket` (recorded)
     views={Generation.LEGACY: {"create": View(expand=("analysisBucket",))}},
+    ranged_views=(ranged(PRE_0_13, create=View(expand=("analysisBucket",))),),
     legacy_meta_total_only=True,
 )
 

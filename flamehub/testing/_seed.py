@@ -16,8 +16,12 @@ ADMIN_USERNAME = "admin"
 #: The documented default password of a fresh Hub's admin.
 ADMIN_PASSWORD = "start123"
 ADMIN_EMAIL = "admin@example.com"
-#: authup's built-in public clients of the current generation.
+#: authup's built-in public clients of the current generation (recorded on 0.14.0).
 CONSOLE_CLIENTS = ("admin-console", "account-console")
+#: The built-in client the authup of Hub 0.12.x seeds instead (recorded on 0.12.2 and 0.12.7).
+WEB_CLIENT = "web"
+#: The client Hub 0.12.2's core creates for its registry (recorded; 0.12.7 had none).
+REGISTRY_CLIENT = "registry"
 #: Robots a fresh 0.8 Hub has (besides those of nodes).
 LEGACY_ROBOTS = (SYSTEM_IDENTITY, "registry")
 
@@ -73,11 +77,31 @@ def seed(state: HubState) -> None:
                 "realmId": master["id"],
             },
         )
-        for name in CONSOLE_CLIENTS:
+        profile = state.config.profile
+        if not profile.between:
+            for name in CONSOLE_CLIENTS:
+                _insert(
+                    state,
+                    "clients",
+                    {"name": name, "displayName": name, "builtIn": True, "realmId": master["id"]},
+                )
+            return
+        _insert(
+            state,
+            "clients",
+            {
+                "name": WEB_CLIENT,
+                "builtIn": True,
+                "grantTypes": "authorization_code refresh_token",
+                "realmId": master["id"],
+            },
+        )
+        if profile.robots:  # authup beta.52 (0.12.2): a system robot next to the client
+            _insert(state, "clients", {"name": REGISTRY_CLIENT, "realmId": master["id"]})
             _insert(
                 state,
-                "clients",
-                {"name": name, "displayName": name, "builtIn": True, "realmId": master["id"]},
+                "robots",
+                {"name": SYSTEM_IDENTITY, "realmId": master["id"], "secret": new_secret()},
             )
 
 

@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response
 
 from . import _actions as actions
 from . import _authup as authup
+from . import _wire
 from ._auth import Identity, verify_password
 from ._crud import (
     create_resource,
@@ -49,7 +50,7 @@ from ._errors import (
 from ._faults import Fault
 from ._files import HubRequest, stream_bucket, stream_file, upload
 from ._generations import Generation
-from ._schema import Resource, resources_for
+from ._schema import ROBOTS, Resource, resources_for
 from ._state import HubState, RequestContext, RequestRecord
 
 __all__ = ["HubApp", "ServerThread"]
@@ -116,8 +117,9 @@ def _crud_rules(res: Resource, generation: Generation) -> list[Rule]:
     return rules
 
 
-def build_url_map(generation: Generation) -> Map:
-    """Every route of a hub of ``generation``."""
+def build_url_map(generation: Generation, *, robots: bool = False) -> Map:
+    """Every route of a hub of ``generation`` (``robots``: its authup still serves robots,
+    as authup beta.52 of Hub 0.12.2 does next to the current model)."""
     current = generation is Generation.CURRENT
     rules: list[Rule] = []
 
@@ -220,7 +222,10 @@ def build_url_map(generation: Generation) -> Map:
     add("/storage/buckets/<key>/upload", ["POST"], upload, "storage", "login")
     add("/storage/buckets/<key>/stream", ["GET"], stream_bucket, "storage", "login")
     add("/storage/bucket-files/<key>/stream", ["GET"], stream_file, "storage", "login")
-    for res in resources_for(generation):
+    served = resources_for(generation)
+    if robots and ROBOTS not in served:
+        served = (*served, ROBOTS)
+    for res in served:
         rules.extend(_crud_rules(res, generation))
     return Map(rules, strict_slashes=False, merge_slashes=False)
 
@@ -242,14 +247,24 @@ class HubApp:
 
     def __init__(self, state: HubState) -> None:
         self.state = state
-        self.url_map = build_url_map(state.config.generation)
+        self.url_map = build_url_map(state.config.generation, robots=state.config.profile.robots)
+
+    def _renames_keys(self, path: str) -> bool:
+        service = _service_of(path)
+        profile = self.state.config.profile.service(service)
+        return profile.renames_keys and _wire.renames_path(path)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = HubRequest(environ)
+        if self._renames_keys(request.path):  # Hub 0.12.x: snake_case wire, current model
+            query = tuple(request.args.items(multi=True))
+            request = HubRequest(_wire.snake_environ(environ))
+        else:
+            query = tuple(request.args.items(multi=True))
         request.upload_dir = self.state.config.data_dir / "incoming"
         query = tuple(
             (key, REDACTED if key.lower() in SENSITIVE_QUERY_KEYS else value)
-            for key, value in request.args.items(multi=True)
+            for key, value in query
         )
         self.state.requests.append(RequestRecord(request.method, request.path, query))
         delays, fault = self.state.faults.draw(request.method, request.path)
@@ -258,21 +273,31 @@ class HubApp:
         if fault is not None and fault.kind == "reset":
             raise ResetConnection("injected connection reset")
         if fault is not None and fault.kind == "status":
-            response = self._fault_response(fault, _service_of(request.path))
+            response = self._fault_response(fault, request.path)
         else:
             response = self.dispatch(request)
         if fault is not None and fault.kind == "truncate":
             response = _truncate(response)
         return response(environ, start_response)
 
-    def _fault_response(self, fault: Fault, service: str) -> Response:
+    def _error_body(self, error: HubError, service: str, path: str) -> dict[str, Any]:
+        profile = self.state.config.profile
+        body = render_error(
+            error,
+            service,
+            self.state.generation,
+            hub_0_12=profile.between,
+        )
+        return _wire.snake_error(body) if self._renames_keys(path) else body
+
+    def _fault_response(self, fault: Fault, path: str) -> Response:
         try:
             phrase = HTTPStatus(fault.status).phrase
         except ValueError:
             phrase = "Injected Fault"
         code = phrase.lower().replace(" ", "_").replace("-", "_")
         error = HubError(fault.status, code, f"Injected fault: {phrase}.", legacy_code=code)
-        response = _json(fault.status, render_error(error, service, self.state.generation))
+        response = _json(fault.status, self._error_body(error, _service_of(path), path))
         for name, value in fault.headers.items():
             response.headers[name] = value
         return response
@@ -294,14 +319,16 @@ class HubApp:
                 ctx.identity = self._authenticate(ctx, required=route.auth == "login")
             result = route.handler(ctx, **params)
         except HubError as error:
-            return _json(error.status, render_error(error, route.service, generation))
+            return _json(error.status, self._error_body(error, route.service, request.path))
         except Exception:
             logger.exception("local hub failed on %s %s", request.method, request.path)
             failure = internal_error("An internal server error occurred.")
-            return _json(500, render_error(failure, route.service, generation))
+            return _json(500, self._error_body(failure, route.service, request.path))
         if isinstance(result, Response):
             return result
         status, body = result
+        if self._renames_keys(request.path):
+            body = _wire.snake_body(body)
         return _json(status, body)
 
     def _authenticate(self, ctx: RequestContext, *, required: bool) -> Identity | None:

@@ -21,7 +21,7 @@ def test_0_12_7_mixes_generations_per_service() -> None:
     assert profile.service("storage").generation is Generation.LEGACY
     assert {s.like_syntax for s in profile.services.values()} == {"rapiq2"}
     assert not profile.robots
-    assert profile.pages_every_collection
+    assert profile.model is Generation.CURRENT and profile.between  # pages every collection
 
 
 def test_0_12_2_is_legacy_with_rapiq0_robots_and_current_bucket_files() -> None:
