@@ -23,6 +23,7 @@ import attrs
 
 from ..dialects import Generation
 from ..files import CONTROL_CHARACTERS
+from ..resources.related import loaded_relation
 from ..resources.base import Resource, meta_of
 
 #: Columns a table shows by default, when the resource has them (in this order).
@@ -58,8 +59,8 @@ def plain(value: Any) -> Any:
     if isinstance(value, Resource):
         meta = meta_of(type(value))
         data = {name: plain(getattr(value, name, None)) for name in meta.scalar_fields}
-        for name in meta.relations:  # those the query included
-            related = getattr(value, name, None)
+        for name in meta.relations:  # those the query included or prefetched (no request)
+            related = loaded_relation(value, name)
             if related is not None:
                 data[name] = plain(related)
         return data

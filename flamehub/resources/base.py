@@ -42,6 +42,15 @@ from .. import errors
 from ..dialects import CURRENT_GENERATION_SINCE, Dialect, Generation
 from ..hub import resolve_hub
 from .fields import ALL_GENERATIONS, FieldOptions, VersionRange, options_of
+from .related import (
+    deferred_names,
+    install_relations,
+    load_deferred,
+    loaded_relation,
+    row_hash,
+    same_row,
+    without_loading,
+)
 from .validate import check_value
 
 if TYPE_CHECKING:
@@ -725,16 +734,17 @@ class Resource:
         """Fields whose values differ from what the server last sent: ``{name: value}``."""
         loaded = self.__dict__.get("_loaded")
         meta = meta_of(type(self))
+        deferred = deferred_names(self)  # (relations) fields only() left out never changed
         if loaded is None:
             return {
                 name: getattr(self, name)
                 for name in meta.scalar_fields
-                if getattr(self, name) is not None
+                if name not in deferred and getattr(self, name) is not None
             }
         return {
             name: getattr(self, name)
             for name in meta.scalar_fields
-            if getattr(self, name) != loaded.get(name)
+            if name not in deferred and getattr(self, name) != loaded.get(name)
         }
 
     # -- plain values --------------------------------------------------------------
@@ -751,8 +761,10 @@ class Resource:
         if mode not in ("python", "json"):
             raise ValueError(f"mode must be 'python' or 'json', not {mode!r}")
         out: dict[str, Any] = {}
-        for name in meta_of(type(self)).fields:
-            value = getattr(self, name)
+        meta = meta_of(type(self))
+        for name in meta.fields:
+            # (relations) a relation as loaded, never a request; a deferred field loads
+            value = loaded_relation(self, name) if name in meta.relations else getattr(self, name)
             if value is None and exclude_none:
                 continue
             out[name] = _dump_value(value, mode, exclude_none)
@@ -908,10 +920,44 @@ class Resource:
         return self
 
     def _assign_from(self, other: Resource) -> None:
-        for name in meta_of(type(self)).fields:
-            object.__setattr__(self, name, getattr(other, name))
+        meta = meta_of(type(self))
+        # (relations) a relation loaded here survives when its id did not change
+        kept = {name: loaded_relation(self, name) for name in meta.relations}
+        values = self.__dict__
+        for name in meta.fields:
+            if name in meta.relations:
+                values[name] = other.__dict__.get(name)
+            else:
+                values[name] = getattr(other, name)
+        for name, related in kept.items():
+            if related is not None and loaded_relation(other, name) is None:
+                values[name] = related
+                if loaded_relation(self, name) is None:  # the id changed: drop it
+                    values[name] = other.__dict__.get(name)
+        values.pop("_deferred", None)
         object.__setattr__(self, "_hub", other.hub)
         object.__setattr__(self, "_loaded", other.__dict__.get("_loaded"))
+
+    # -- relations: identity and deferred fields (flamehub.resources.related) ----------
+
+    def __eq__(self, other: object) -> bool:
+        """Django's model equality: same class and same id; unsaved rows equal only
+        themselves.
+
+        Example::
+
+            Node.objects.get(id=node.id) == node      # True
+        """
+        return same_row(self, other)
+
+    def __hash__(self) -> int:
+        return row_hash(self)
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached for names missing from the instance: a field only() left out loads
+        if name[:1] != "_" and name in self.__dict__.get("_deferred", ()):
+            return load_deferred(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 def _deleted_message(instance: Resource) -> str:
@@ -975,9 +1021,16 @@ def resource(cls: type[R] | None = None, **attrs_options: Any) -> Any:
     """
 
     def wrap(klass: type[R]) -> type[R]:
-        options = {"slots": False, "eq": True, "kw_only": True}
+        # (relations) equality and hash are Resource's: class + id, as in Django
+        options = {"slots": False, "eq": False, "kw_only": True}
         options.update(attrs_options)
         defined = attrs.define(klass, **options)  # type: ignore[call-overload]
+        # (relations) each relation() field reads as its related object (related.py)
+        install_relations(
+            defined, [f.name for f in attrs.fields(defined) if options_of(f).relation]
+        )
+        if "__repr__" in defined.__dict__:
+            defined.__repr__ = without_loading(defined.__repr__)
         REGISTRY.register(defined)
         return typing.cast(type[R], defined)
 
