@@ -44,6 +44,7 @@ from ..resources.convert import format_datetime
 from ..resources.loading import dialect_of
 from .lookups import LOOKUPS, EmptyResult, Lookup
 from .q import AND, LOOKUP_SEPARATOR, Condition, Q
+from .relations import select_includes
 
 __all__ = [
     "MAX_SAFE_INTEGER",
@@ -151,14 +152,17 @@ def select_params(
     """The ``include`` and ``fields`` parameters."""
     meta = query.meta
     params: list[tuple[str, str]] = []
-    if query._includes:
-        for name in query._includes:
-            if name not in caps.includes:
-                raise errors.QueryError(
-                    f"cannot include {name!r} on {query.model.__name__}: includable on Hub "
-                    f"{dialect.version_string}: {', '.join(sorted(caps.includes)) or '(none)'}"
-                )
-        params.append(("include", ",".join(meta.wire_names(dialect, query._includes))))
+    for name in query._includes:
+        if name not in caps.includes:
+            raise errors.QueryError(
+                f"cannot include {name!r} on {query.model.__name__}: includable on Hub "
+                f"{dialect.version_string}: {', '.join(sorted(caps.includes)) or '(none)'}; "
+                f"prefetch_related({name!r}) or select_related({name!r}) follow any relation"
+            )
+    # (relations) select_related(): what the Hub embeds, the rest is prefetched
+    includes = tuple(dict.fromkeys(query._includes + select_includes(query, caps.includes)))
+    if includes:
+        params.append(("include", ",".join(meta.wire_names(dialect, includes))))
     requested = query._only + query._extra_fields
     for name in requested:
         if name not in caps.fields and name not in caps.optional_fields:

@@ -1135,9 +1135,12 @@ class RelatedManagerField(Generic[R]):
         self.field = field
         #: The module of the class that declares the field: ``model`` is looked up there.
         self.module = LIBRARY_MODULE_PREFIX
+        #: The attribute name on the declaring class (``nodes``).
+        self.name = ""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.module = owner.__module__
+        self.name = name
 
     @overload
     def __get__(self, instance: None, owner: type[Resource]) -> RelatedManagerField[R]: ...
@@ -1151,6 +1154,11 @@ class RelatedManagerField(Generic[R]):
         model = typing.cast("type[R]", REGISTRY.resolve(self.model_name, self.module))
         related: QuerySet[R] = objects_on(model, instance.hub).filter(**{self.field: instance.pk})
         related._create_defaults = {self.field: instance.pk}
+        # (relations) rows prefetch_related() stored answer it without a request
+        prefetched = instance.__dict__.get("_prefetched", {}).get(self.name)
+        if prefetched is not None:
+            related._result_cache = list(prefetched)
+            related._prefetched_rows = True
         return related
 
 
