@@ -138,6 +138,46 @@ def select_includes(query: QuerySet[Any], includable: frozenset[str]) -> tuple[s
     return tuple(name for name in dict.fromkeys(heads) if name in includable)
 
 
+# -- filters on relations ----------------------------------------------------------------
+
+
+def filter_field(model: type[Resource], field: str) -> str:
+    """The field a filter on ``field`` compares: ``realm`` (an object or id) is
+    ``realm_id``, as in Django; a filter across a relation (``realm__name``) cannot be
+    sent to the Hub and raises :class:`~flamehub.QueryError` saying what to do instead.
+
+    Example::
+
+        filter_field(Node, "realm")          # 'realm_id'
+        filter_field(Node, "realm__name")    # QueryError: ... filter(realm_id__in=...)
+    """
+    meta = meta_of(model)
+    forward = forward_relations(model)
+    if field in forward and forward[field].id_field in meta.scalar_fields:
+        return forward[field].id_field
+    head, separator, rest = field.partition(LOOKUP_SEPARATOR)
+    if not separator:
+        return field
+    name = model.__name__
+    if head in forward and forward[head].id_field in meta.scalar_fields:
+        target = forward[head].target(model).__name__
+        raise errors.QueryError(
+            f"cannot filter {name} by {field!r}: the Hub filters a collection by its own "
+            f"fields only, not across the relation {head!r}; select the ids first, e.g. "
+            f"{name}.objects.filter({forward[head].id_field}__in=[row.id for row in "
+            f"{target}.objects.filter({rest}=...)]) (two queries)"
+        )
+    backward = reverse_relations(model)
+    if head in backward:
+        manager = backward[head]
+        raise errors.QueryError(
+            f"cannot filter {name} by {field!r}: the Hub filters a collection by its own "
+            f"fields only, not across the reverse relation {head!r}; query "
+            f"{manager.model_name}.objects.filter({rest}=...) and use its {manager.field}"
+        )
+    return field
+
+
 # -- fetching many rows by id ---------------------------------------------------------
 
 
