@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flamehub import Hub, PasswordAuth
-from flamehub.models import Analysis, MasterImage, Node, Project, Realm
+from flamehub.models import Analysis, MasterImage, Node, Project, ProjectNode, Realm
 from flamehub.testing import LocalHub
 
 LEGACY = "0.8.13"
@@ -19,6 +19,8 @@ REALMS = 5
 NODES = 60
 PROJECTS = 7
 ANALYSES = 120
+#: Nodes per project: project i has nodes i .. i+3, so neighbouring projects share three.
+PROJECT_NODES = 4
 #: The token endpoint: not a request of the query being measured.
 TOKEN_PATH = "/auth/token"
 #: The master images the Hub's sync finds: three, so projects share them.
@@ -70,6 +72,10 @@ def build_world(local: LocalHub) -> World:
         )
         for i in range(PROJECTS)
     ]
+    memberships = ProjectNode.objects.using(hub)
+    for index, project in enumerate(world.projects):
+        for node in world.nodes[index : index + PROJECT_NODES]:
+            memberships.create(project_id=project.id, node_id=node.id)
     analyses = Analysis.objects.using(hub)
     world.analyses = [
         analyses.create(project_id=world.projects[i % PROJECTS].id, name=f"analysis-{i:03d}")
