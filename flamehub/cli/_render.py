@@ -23,8 +23,8 @@ import attrs
 
 from ..dialects import Generation
 from ..files import CONTROL_CHARACTERS
-from ..resources.related import loaded_relation
 from ..resources.base import Resource, meta_of
+from ..resources.related import loaded_relation
 
 #: Columns a table shows by default, when the resource has them (in this order).
 PREFERRED_COLUMNS = (

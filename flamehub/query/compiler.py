@@ -30,10 +30,10 @@ import math
 import re
 import uuid
 from collections.abc import Iterable
-from urllib.parse import urlencode
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import attrs
 
@@ -50,8 +50,8 @@ from .relations import filter_field, select_includes
 __all__ = [
     "MAX_QUERY_LENGTH",
     "MAX_SAFE_INTEGER",
-    "check_query_length",
     "capabilities",
+    "check_query_length",
     "compile_filters",
     "query_params",
     "select_params",

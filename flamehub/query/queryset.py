@@ -522,9 +522,7 @@ class QuerySet(Generic[M]):
         if lookups == (None,):
             clone._prefetch = ()
             return clone
-        relations.check_relation_paths(
-            self.model, lookups, reverse=True, method="prefetch_related"
-        )
+        relations.check_relation_paths(self.model, lookups, reverse=True, method="prefetch_related")
         clone._prefetch = tuple(dict.fromkeys(self._prefetch + lookups))
         return clone
 

@@ -202,9 +202,7 @@ def _filterable(query: QuerySet[Any], field: str) -> bool:
     return field in compiler.capabilities(query, query._resolve_hub()).filters
 
 
-def fetch_by_ids(
-    query: QuerySet[Any], ids: Iterable[Any], concurrency: int
-) -> dict[str, Resource]:
+def fetch_by_ids(query: QuerySet[Any], ids: Iterable[Any], concurrency: int) -> dict[str, Resource]:
     """The rows of ``query`` whose id is in ``ids``, by ``str(id)``: ``id__in`` batches of
     :data:`BATCH_SIZE` (one request each) where the Hub filters by id, else one
     ``GET /<path>/<id>`` per id; ids the Hub does not have are left out.
@@ -406,4 +404,3 @@ def after_get(query: QuerySet[Any], row: Any) -> None:
     """The page hook for one row read by id (``get(id=...)``)."""
     if Prefetcher.needed(query):
         Prefetcher(query, None)([row])
-

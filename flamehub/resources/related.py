@@ -257,8 +257,7 @@ def load_deferred(instance: Resource, name: str) -> Any:
     pk = instance.__dict__.get("id")
     if pk is None:
         raise errors.QueryError(
-            f"{model.__name__}.{name} was left out by only() and this row has no id to "
-            "load it by"
+            f"{model.__name__}.{name} was left out by only() and this row has no id to load it by"
         )
     try:
         fresh = objects_on(model, instance.hub).get(id=pk)

@@ -86,7 +86,7 @@ def test_select_related_includes_what_the_hub_embeds_and_batches_the_rest(w: Wor
     query = Analysis.objects.using(w.hub).select_related("project", "project__master_image")
     rows = [(a.name, a.project.name, a.project.master_image.path) for a in query]
     assert len(rows) == ANALYSES
-    assert all(name.startswith("analysis-") and project.startswith("study-") for name, project, _ in rows)
+    assert all(project.startswith("study-") for _name, project, _path in rows)
     # 3 pages of 50 with include=project (both generations embed it), then one request
     # for the 3 master images of the 7 projects
     assert sorted(w.requests()) == sorted(
