@@ -84,8 +84,11 @@ def test_relations_chain_and_are_none_only_when_the_id_is_none(w: World) -> None
 
 def test_select_related_includes_what_the_hub_embeds_and_batches_the_rest(w: World) -> None:
     query = Analysis.objects.using(w.hub).select_related("project", "project__master_image")
-    rows = [(a.name, a.project.name, a.project.master_image.path) for a in query]
+    analyses = list(query)
+    rows = [(a.name, a.project.name, a.project.master_image.path) for a in analyses]
     assert len(rows) == ANALYSES
+    # the Hub embeds a copy of the project in each row; rows of one project share one
+    assert len({id(a.project) for a in analyses}) == len({a.project_id for a in analyses}) == 7
     assert all(project.startswith("study-") for _name, project, _path in rows)
     # 3 pages of 50 with include=project (both generations embed it), then one request
     # for the 3 master images of the 7 projects
