@@ -305,7 +305,7 @@ def same_row(a: Resource, b: object) -> bool:
     if type(a) is not type(b):
         return False
     pk = a.pk
-    return pk is not None and pk == typing.cast("Resource", b).pk
+    return pk is not None and pk == getattr(b, "pk", None)
 
 
 def row_hash(instance: Resource) -> int:
