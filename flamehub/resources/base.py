@@ -953,11 +953,13 @@ class Resource:
     def __hash__(self) -> int:
         return row_hash(self)
 
-    def __getattr__(self, name: str) -> Any:
-        # only reached for names missing from the instance: a field only() left out loads
-        if name[:1] != "_" and name in self.__dict__.get("_deferred", ()):
-            return load_deferred(self, name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    if not TYPE_CHECKING:  # (type checkers must still report unknown attributes)
+
+        def __getattr__(self, name: str) -> Any:
+            # reached only for names the instance lacks: a field only() left out loads
+            if name[:1] != "_" and name in self.__dict__.get("_deferred", ()):
+                return load_deferred(self, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 def _deleted_message(instance: Resource) -> str:
