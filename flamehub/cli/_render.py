@@ -63,6 +63,8 @@ def plain(value: Any) -> Any:
             related = loaded_relation(value, name)
             if related is not None:
                 data[name] = plain(related)
+        for name, rows in (value.__dict__.get("_prefetched") or {}).items():  # reverse ones
+            data[name] = [plain(row) for row in rows]
         return data
     if isinstance(value, enum.Enum):
         return plain(value.value)
