@@ -299,13 +299,22 @@ def without_loading(function: Any) -> Any:
 
 def same_row(a: Resource, b: object) -> bool:
     """Django's model equality: the same class and the same id; an unsaved instance
-    (no id) equals only itself."""
+    (no id) equals only itself. Rows a Hub sent without an id (entries of the log
+    store of current Hubs) are values: equal when their fields are."""
     if a is b:
         return True
     if type(a) is not type(b):
         return False
     pk = a.pk
-    return pk is not None and pk == getattr(b, "pk", None)
+    if pk is not None:
+        return bool(pk == getattr(b, "pk", None))
+    if a.is_saved and getattr(b, "is_saved", False) and getattr(b, "pk", None) is None:
+        from .base import meta_of
+
+        return all(
+            a.__dict__.get(name) == vars(b).get(name) for name in meta_of(type(a)).scalar_fields
+        )
+    return False
 
 
 def row_hash(instance: Resource) -> int:
