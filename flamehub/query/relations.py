@@ -51,9 +51,12 @@ if TYPE_CHECKING:
 __all__ = [
     "BATCH_SIZE",
     "Prefetcher",
+    "after_get",
     "check_relation_paths",
     "fetch_by_ids",
+    "filter_field",
     "in_bulk",
+    "merge",
     "reverse_relations",
     "select_includes",
 ]
@@ -392,12 +395,6 @@ def merge(into: Tree, other: Tree) -> Tree:
     for name, children in other.items():
         merge(into.setdefault(name, {}), children)
     return into
-
-
-def prefetched(instance: Resource, name: str) -> list[Resource] | None:
-    """The rows a prefetch stored for ``instance``'s related manager ``name``, if any."""
-    store = instance.__dict__.get("_prefetched")
-    return None if store is None else typing.cast("list[Resource] | None", store.get(name))
 
 
 def after_get(query: QuerySet[Any], row: Any) -> None:
