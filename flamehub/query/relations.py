@@ -27,7 +27,6 @@ Example::
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
