@@ -204,3 +204,19 @@ def test_filters_on_relations(local: LocalHub, hub: Hub) -> None:
     with pytest.raises(QueryError, match="not across the relation 'realm'.*realm_id__in="):
         Node.objects.using(hub).filter(realm__name="x").count()
     assert sent(local) == []
+
+
+def test_in_bulk_of_a_collection_the_hub_cannot_filter_by_id_gets_each_row(
+    local: LocalHub, hub: Hub
+) -> None:
+    # AnalysisBucket declares no id filter (the Hub would ignore it): one GET per id
+    project = Project.objects.using(hub).create(name=f"study-{tag()}")
+    analysis = Analysis.objects.using(hub).create(project_id=project.id, name="three")
+    ids = [row.id for row in AnalysisBucket.objects.using(hub).filter(analysis_id=analysis.id)]
+    missing = uuid.uuid4()
+    local.requests.clear()
+    found = AnalysisBucket.objects.using(hub).concurrency(2).in_bulk([*ids, missing])
+    assert set(found) == set(ids)
+    assert sorted(sent(local)) == sorted(
+        [("GET", f"/core/analysis-buckets/{pk}") for pk in [*ids, missing]]
+    )
