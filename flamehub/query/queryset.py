@@ -430,7 +430,9 @@ class QuerySet(Generic[M]):
         """
         if self._result_cache is not None:
             return bool(self._result_cache)
-        return bool(list(self._window(0, 1)))
+        window = self._window(0, 1)
+        window._prefetch = window._select = ()  # (relations) not needed to answer
+        return bool(list(window))
 
     def first(self) -> M | None:
         """The first row in the ordering (creation time by default), or ``None``.

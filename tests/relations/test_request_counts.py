@@ -184,3 +184,8 @@ def test_include_keeps_its_meaning(w: World) -> None:
     with pytest.raises(QueryError, match=r"cannot include 'realm' on Node.*prefetch_related"):
         list(Node.objects.using(w.hub).include("realm"))
     assert w.requests() == []
+
+
+def test_exists_prefetches_nothing(w: World) -> None:
+    assert Node.objects.using(w.hub).prefetch_related("realm").exists()
+    assert w.requests() == [("GET", "/core/nodes")]
