@@ -181,12 +181,20 @@ def forward_relations(model: type[Resource]) -> dict[str, ForwardRelation]:
 
         forward_relations(Node)["realm"].id_field     # 'realm_id'
     """
-    found: dict[str, ForwardRelation] = {}
-    for klass in reversed(model.__mro__):
-        for name, value in vars(klass).items():
-            if isinstance(value, ForwardRelation):
-                found[name] = value
+    found = _FORWARD.get(model)
+    if found is None:
+        found = {}
+        for klass in reversed(model.__mro__):
+            for name, value in vars(klass).items():
+                if isinstance(value, ForwardRelation):
+                    found[name] = value
+        if "__attrs_attrs__" in vars(model):  # final (after @resource): keep it
+            _FORWARD[model] = found
     return found
+
+
+#: :func:`forward_relations` per resource class.
+_FORWARD: dict[type, dict[str, ForwardRelation]] = {}
 
 
 def loaded_relation(instance: Resource, name: str) -> Resource | None:
