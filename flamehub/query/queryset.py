@@ -209,7 +209,7 @@ class QuerySet(Generic[M]):
         return clone
 
     def only(self, *fields: str) -> Self:
-        """Fetch only these fields (plus ``id``); the others are ``None``.
+        """Fetch only these fields (plus ``id``); reading another loads the row once.
 
         Example::
 
