@@ -8,6 +8,8 @@ Nothing here changes the world: the tests that write rows are in test_behaviour.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from flamehub import Hub, PasswordAuth, QueryError
@@ -189,3 +191,38 @@ def test_include_keeps_its_meaning(w: World) -> None:
 def test_exists_prefetches_nothing(w: World) -> None:
     assert Node.objects.using(w.hub).prefetch_related("realm").exists()
     assert w.requests() == [("GET", "/core/nodes")]
+
+
+def test_requests_by_id_in_flight_stay_within_the_concurrency(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # AnalysisBucket cannot be filtered by id: in_bulk sends one GET per id, at most
+    # concurrency() at a time (each answer is delayed so that they would overlap)
+    from flamehub.testing import Fault
+
+    ids = [row.id for row in AnalysisBucket.objects.using(w.hub)[:12]]
+    lock, in_flight, most = threading.Lock(), [0], [0]
+    send = w.hub.send
+
+    def counting_send(*args: object, **kwargs: object) -> object:
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        try:
+            return send(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    monkeypatch.setattr(w.hub, "send", counting_send)
+    w.local.inject(Fault("latency", route=r"^/core/analysis-buckets/", delay=0.02))
+    try:
+        for workers in (1, 3):
+            most[0] = 0
+            w.clear()
+            found = AnalysisBucket.objects.using(w.hub).concurrency(workers).in_bulk(ids)
+            assert set(found) == set(ids)
+            assert len(w.requests()) == len(ids)
+            assert 1 <= most[0] <= workers
+    finally:
+        w.local.clear_faults()
