@@ -410,6 +410,7 @@ def render() -> str:
             if row.service == service
         ]
         out.extend(_table(["Method", "Path", "Body", "flamehub", "Hubs"], lines, "8 30 22 28 12"))
+    out.extend(_relations_section())
     unreached = unreached_endpoints(rows)
     out.extend(["Not reached by flamehub", "-----------------------", ""])
     lines = [
@@ -418,6 +419,81 @@ def render() -> str:
     ]
     out.extend(_table(["Service", "Method", "Path", "Why"], lines, "10 8 32 50"))
     return "\n".join(out).rstrip() + "\n"
+
+
+# -- relations (the declarations' relation() fields and related managers) -----------------
+
+
+def relation_rows() -> list[list[str]]:
+    """One row per relation: resource, relation, key, target, how each generation reads it.
+
+    Example::
+
+        ["``Node``", "``realm``", "``realm_id``", "``Realm`` (auth)", "batched", "batched"]
+        in relation_rows()      # True
+    """
+    from .query.relations import reverse_relations
+    from .resources.related import forward_relations
+
+    lines = []
+    for model in sorted(REGISTRY.library(), key=lambda m: m.__name__):
+        meta = meta_of(model)
+        for name, relation in sorted(forward_relations(model).items()):
+            target = relation.target(model)
+            key = relation.id_field if relation.has_id_field(model) else "(embedded only)"
+            how = []
+            for generation in (Generation.LEGACY, Generation.CURRENT):
+                if not meta.capabilities(generation).available:
+                    how.append("")
+                elif name in meta.capabilities(generation).includes:
+                    how.append("include")
+                elif relation.has_id_field(model) and meta.fields[key].exists_on(generation):
+                    how.append("batched")
+                else:
+                    how.append("")
+            lines.append(
+                [
+                    _literal(model.__name__),
+                    _literal(name),
+                    _literal(key),
+                    f"{_literal(target.__name__)} ({meta_of(target).service})",
+                    *how,
+                ]
+            )
+        for name, manager in sorted(reverse_relations(model).items()):
+            lines.append(
+                [
+                    _literal(model.__name__),
+                    _literal(name),
+                    _literal(f"{manager.model_name}.{manager.field}"),
+                    f"{_literal(manager.model_name)} rows (related manager)",
+                    "batched",
+                    "batched",
+                ]
+            )
+    return lines
+
+
+def _relations_section() -> list[str]:
+    out = [
+        "Relations",
+        "---------",
+        "",
+        "Every relation a resource declares: ``select_related()`` asks the Hub to embed it",
+        "(``include``) where the column says *include*, and fetches it in ``id__in`` batches",
+        "of 50 (*batched*) otherwise, as ``prefetch_related()`` always does; reading one on",
+        "a single object is one ``GET`` by id. A key ``Model.field`` is the field of the",
+        "related rows that points back (a related manager). See :doc:`queries`.",
+        "",
+    ]
+    out.extend(
+        _table(
+            ["Resource", "Relation", "Key", "Related", "legacy", "current"],
+            relation_rows(),
+            "18 18 24 24 8 8",
+        )
+    )
+    return out
 
 
 def main() -> None:

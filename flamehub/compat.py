@@ -433,6 +433,14 @@ class _HubServiceClient:
             auth_url = sibling_service_url(url, "auth")
             if auth_url:
                 urls["auth_url"] = auth_url
+        elif self.service != "auth" and auth is not None and auth.base_url:
+            urls["auth_url"] = auth.base_url  # (relations) rows follow realms, users ...
+        # (relations) rows of auth and core follow relations into the other services; a
+        # storage row relates to auth only (a core URL would change its version detection)
+        for other in ("core", "storage") if self.service != "storage" else ():
+            sibling = sibling_service_url(url, other) if other != self.service else None
+            if sibling:
+                urls[f"{other}_url"] = sibling
         self.hub = Hub(auth=auth, session=client, **urls)  # type: ignore[arg-type]
         self._owns_hub = True
 

@@ -34,6 +34,7 @@ from mypy.types import Instance, Type, get_proper_type
 from . import models as _models  # noqa: F401  (fills REGISTRY with flamehub's resources)
 from .errors import QueryError
 from .query.q import LOOKUP_SEPARATOR, LOOKUPS, Condition
+from .query.relations import filter_field
 from .resources.base import REGISTRY, Resource, meta_of
 
 __all__ = [
@@ -73,7 +74,10 @@ def lookup_problem(model: type[Resource], key: str) -> str | None:
         set().union(*(meta.capabilities(generation).filters for generation in meta.generations))
     )
     condition = Condition.parse(key, None)
-    field = condition.field
+    try:  # (relations) realm=... is realm_id=...; realm__name=... says what to do instead
+        field = filter_field(model, condition.field)
+    except QueryError as refused:
+        return str(refused)
     if LOOKUP_SEPARATOR in field:
         head, _, tail = field.rpartition(LOOKUP_SEPARATOR)
         if head in meta.fields:

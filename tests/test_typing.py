@@ -56,6 +56,10 @@ MISTAKES = """
     Node.objects.create(nmae="site-a")  # mistake: misspelled field in create()
     Node.objects.filter(hidden=False).create(realm_idd=None)  # mistake: create() on a QuerySet
     realm.users.create(nmae="u")  # mistake: create() through a related manager
+    node = Node(name="site-a", realm=realm)  # a relation is a keyword, as in Django
+    node.realm = realm
+    node.realm.nmae  # mistake: a relation is typed as its resource
+    node.registry = realm  # mistake: a Realm is no Registry
 """
 
 
@@ -129,6 +133,8 @@ LOOKUP_SCRIPT = """
     project = Project.objects.get(name="p")
     project.nodes.filter(node_id="x", bogus=2)  # mistake: through a related manager
     Realm.objects.get(name="master").users.filter(name="admin")
+    Node.objects.filter(realm=None).filter(realm__in=[])  # a relation filters by its id
+    Node.objects.filter(realm__name="x")  # mistake: across a relation (the Hub cannot)
 """
 
 

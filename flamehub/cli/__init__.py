@@ -321,7 +321,13 @@ def _add_resource(
     )
     listing.add_argument("--limit", type=int, help="at most this many rows")
     listing.add_argument("--offset", type=int, default=0, help="skip this many rows")
-    listing.add_argument("--include", action="append", default=[], help="a relation to include")
+    listing.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="RELATIONS",
+        help="relations to show (any: the Hub embeds what it can, the rest is batched)",
+    )
     listing.add_argument("--fields", help="columns to show, comma-separated")
     _add_format_option(listing)
     listing.set_defaults(handler=_cmd_list)
@@ -329,7 +335,7 @@ def _add_resource(
     getting = record_verb("get", "gettable", f"show one {meta.name} by id")
     if getting is not None:
         getting.add_argument("id")
-        getting.add_argument("--include", action="append", default=[])
+        getting.add_argument("--include", action="append", default=[], metavar="RELATIONS")
         getting.add_argument("--fields", help="fields to show, comma-separated")
         getting.set_defaults(handler=_cmd_get)
     creating = record_verb(
@@ -680,7 +686,7 @@ def _cmd_list(options: argparse.Namespace, out: TextIO) -> int:
         if options.order:
             query = query.order_by(*_split_words(options.order))
         if options.include:
-            query = query.include(*_split_words(options.include))
+            query = _with_relations(query, options.include)
         if options.limit is not None or options.offset:
             if (options.limit is not None and options.limit < 0) or options.offset < 0:
                 raise CommandError("--limit and --offset must not be negative")
@@ -695,10 +701,23 @@ def _cmd_get(options: argparse.Namespace, out: TextIO) -> int:
     with _connect(options) as hub:
         query = options.model.objects.using(hub)
         if options.include:
-            query = query.include(*_split_words(options.include))
+            query = _with_relations(query, options.include)
         _check_fields(options, hub)
         _emit(options, out, query.get(id=options.id), options.fields, hub=hub)
     return EXIT_OK
+
+
+def _with_relations(query: Any, words: list[str]) -> Any:
+    """(relations) ``--include``: forward relations by select_related (the Hub's include
+    where it can), reverse ones (related managers) by prefetch_related."""
+    names = _split_words(words)
+    forward = [name for name in names if name.split("__")[0] in meta_of(query.model).relations]
+    reverse = [name for name in names if name not in forward]
+    if forward:
+        query = query.select_related(*forward)
+    if reverse:
+        query = query.prefetch_related(*reverse)
+    return query
 
 
 def _cmd_create(options: argparse.Namespace, out: TextIO) -> int:

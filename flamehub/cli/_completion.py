@@ -268,7 +268,10 @@ class _Resource:
         return self._union("sorts")
 
     def includes(self) -> list[str]:
-        return self._union("includes")
+        # (relations) --include takes every relation, forward and reverse
+        from ..query.relations import reverse_relations
+
+        return sorted({*self.meta.relations, *reverse_relations(self.meta.model)})
 
     def fields(self) -> list[str]:
         return self._union("fields")

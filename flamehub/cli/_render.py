@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 
 from ..resources.base import Resource, meta_of
+from ..resources.related import loaded_relation
 from ..tables import (  # the one table renderer (flamehub.tables), used here by the CLI
     COLUMN_GAP,
     ELLIPSIS,
@@ -69,10 +70,12 @@ def plain(value: Any) -> Any:
     if isinstance(value, Resource):
         meta = meta_of(type(value))
         data = {name: plain(getattr(value, name, None)) for name in meta.scalar_fields}
-        for name in meta.relations:  # those the query included
-            related = getattr(value, name, None)
+        for name in meta.relations:  # those the query included or prefetched (no request)
+            related = loaded_relation(value, name)
             if related is not None:
                 data[name] = plain(related)
+        for name, rows in (value.__dict__.get("_prefetched") or {}).items():  # reverse ones
+            data[name] = [plain(row) for row in rows]
         return data
     if isinstance(value, enum.Enum):
         return plain(value.value)

@@ -22,6 +22,7 @@ rows that do not match
 from __future__ import annotations
 
 import enum
+import typing
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .. import errors
 from ..dialects import MAX_PAGE_SIZE
 from ..resources.base import Resource, meta_of, wire_body
+from . import relations
 from .lookups import EmptyResult
 from .paging import DEFAULT_CONCURRENCY, check_concurrency
 from .q import AND, Condition, Q
@@ -39,7 +41,6 @@ if TYPE_CHECKING:
     from .queryset import QuerySet
 
 __all__ = [
-    "IN_BULK_BATCH",
     "RATE_LIMIT_ROUNDS",
     "TEXT_KIND",
     "bulk_create",
@@ -61,7 +62,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 #: Ids per ``id__in`` request of :func:`in_bulk` (the Hub's page cap).
-IN_BULK_BATCH = MAX_PAGE_SIZE
 _UNSET = object()
 #: The field kind whose values :func:`matches_exactly` compares case-sensitively.
 TEXT_KIND = "str"
@@ -323,30 +323,15 @@ def bulk_create(query: QuerySet[M], objs: Iterable[M]) -> list[M]:
 
 
 def in_bulk(query: QuerySet[M], id_list: Iterable[Any] | None = None) -> dict[Any, M]:
-    """``in_bulk(ids)``: ``{id: object}``, ids in batches of :data:`IN_BULK_BATCH`, concurrently."""
+    """``in_bulk(ids)``: ``{id: object}``, read by :func:`flamehub.query.relations.fetch_by_ids`
+    (``id__in`` batches of 50, concurrently)."""
     if query._offset or query._limit is not None:
         raise errors.QueryStateError("cannot use in_bulk() on a sliced QuerySet")
     if id_list is None:
         return {row.pk: row for row in query.iterator()}
-    ids = list(dict.fromkeys(_plain(pk) for pk in id_list))
-    if not ids:
-        return {}
-    batches = [ids[start : start + IN_BULK_BATCH] for start in range(0, len(ids), IN_BULK_BATCH)]
-    found: dict[Any, M] = {}
-
-    def read(batch: list[Any]) -> list[M]:
-        return list(query.filter(id__in=batch).iterator(concurrency=1))
-
-    workers = min(_workers(query), len(batches))
-    if workers <= 1:
-        pages = [read(batch) for batch in batches]
-    else:
-        with ThreadPoolExecutor(workers, thread_name_prefix="flamehub-in-bulk") as pool:
-            pages = list(pool.map(read, batches))
-    for rows in pages:
-        for row in rows:
-            found[row.pk] = row
-    return found
+    # one mechanism for reading rows by id: the batches prefetch_related() sends
+    found = relations.fetch_by_ids(query, (_plain(pk) for pk in id_list), _workers(query))
+    return {row.pk: typing.cast("M", row) for row in found.values()}
 
 
 def _sort_keys(query: QuerySet[Any], fields: Sequence[str], method: str) -> tuple[str, ...]:

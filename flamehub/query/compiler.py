@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import attrs
 
@@ -44,10 +45,13 @@ from ..resources.convert import format_datetime
 from ..resources.loading import dialect_of
 from .lookups import LOOKUPS, EmptyResult, Lookup
 from .q import AND, LOOKUP_SEPARATOR, Condition, Q
+from .relations import filter_field, select_includes
 
 __all__ = [
+    "MAX_QUERY_LENGTH",
     "MAX_SAFE_INTEGER",
     "capabilities",
+    "check_query_length",
     "compile_filters",
     "query_params",
     "select_params",
@@ -92,11 +96,36 @@ def query_params(
             "refuses the request"
         )
     params = compile_filters(query._where, meta, caps, dialect)
+    check_query_length(query.model, params)
     if ordered:
         params.extend(sort_params(query, caps, dialect))
     if select:
         params.extend(select_params(query, caps, dialect))
     return params
+
+
+#: The longest filter (in URL characters) flamehub sends: Hubs and the proxies in front
+#: of them answer longer URLs with ``414 URI Too Long`` and an HTML page (nginx: 8 KiB
+#: for the whole request line), so longer queries are refused before they are sent.
+MAX_QUERY_LENGTH = 8_000
+
+
+def check_query_length(model: type[Resource], params: list[tuple[str, str]]) -> None:
+    """Refuse filters longer than :data:`MAX_QUERY_LENGTH` URL characters (QueryError).
+
+    Example::
+
+        check_query_length(Node, [("filter[id]", ",".join(thousand_ids))])   # QueryError
+    """
+    length = len(urlencode(params))
+    if length > MAX_QUERY_LENGTH:
+        name = model.__name__
+        raise errors.QueryError(
+            f"this {name} filter is {length:,} characters long in the URL, over the "
+            f"{MAX_QUERY_LENGTH:,} Hubs safely accept (longer URLs are refused with 414 URI "
+            f"Too Long); for many ids use {name}.objects.in_bulk(ids) (50 ids a request), or "
+            "prefetch_related() on the rows that hold them"
+        )
 
 
 def sort_params(
@@ -151,14 +180,17 @@ def select_params(
     """The ``include`` and ``fields`` parameters."""
     meta = query.meta
     params: list[tuple[str, str]] = []
-    if query._includes:
-        for name in query._includes:
-            if name not in caps.includes:
-                raise errors.QueryError(
-                    f"cannot include {name!r} on {query.model.__name__}: includable on Hub "
-                    f"{dialect.version_string}: {', '.join(sorted(caps.includes)) or '(none)'}"
-                )
-        params.append(("include", ",".join(meta.wire_names(dialect, query._includes))))
+    for name in query._includes:
+        if name not in caps.includes:
+            raise errors.QueryError(
+                f"cannot include {name!r} on {query.model.__name__}: includable on Hub "
+                f"{dialect.version_string}: {', '.join(sorted(caps.includes)) or '(none)'}; "
+                f"prefetch_related({name!r}) or select_related({name!r}) follow any relation"
+            )
+    # (relations) select_related(): what the Hub embeds, the rest is prefetched
+    includes = tuple(dict.fromkeys(query._includes + select_includes(query, caps.includes)))
+    if includes:
+        params.append(("include", ",".join(meta.wire_names(dialect, includes))))
     requested = query._only + query._extra_fields
     for name in requested:
         if name not in caps.fields and name not in caps.optional_fields:
@@ -273,7 +305,8 @@ def _encode_condition(
     condition: Condition, meta: ResourceMeta, caps: Capabilities, dialect: Dialect
 ) -> _Encoded:
     model = meta.model.__name__
-    field = condition.field
+    # (relations) filter(realm=r) is filter(realm_id=r.id); realm__name is refused
+    field = filter_field(meta.model, condition.field)
     if LOOKUP_SEPARATOR in field:
         head, _, tail = field.rpartition(LOOKUP_SEPARATOR)
         if head in meta.fields:

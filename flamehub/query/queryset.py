@@ -45,7 +45,7 @@ from ..resources.base import (
     wire_body,
 )
 from ..resources.loading import dialect_of, load, load_rows
-from . import bulk, compiler, paging, relations_by_key
+from . import bulk, compiler, paging, relations, relations_by_key
 from . import values as values_module
 from .lookups import EmptyResult
 from .paging import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, check_concurrency
@@ -100,6 +100,11 @@ class QuerySet(Generic[M]):
         self._create_defaults: dict[str, Any] = {}
         #: ``none()``: matches nothing, sends nothing.
         self._empty = False
+        # (relations) prefetch_related() / select_related() paths: query/relations.py
+        self._prefetch: tuple[str, ...] = ()
+        self._select: tuple[str, ...] = ()
+        #: (relations) rows a prefetch stored for a related manager: all() keeps them
+        self._prefetched_rows = False
 
     # -- cloning ---------------------------------------------------------------
 
@@ -131,7 +136,10 @@ class QuerySet(Generic[M]):
 
             everything = Node.objects.all()
         """
-        return self._clone()
+        clone = self._clone()
+        if self._prefetched_rows:  # (relations) project.nodes.all() after a prefetch
+            clone._result_cache = self._result_cache
+        return clone
 
     def using(self, hub: Hub) -> Self:
         """Run this query on ``hub`` instead of the default one.
@@ -205,7 +213,7 @@ class QuerySet(Generic[M]):
         return clone
 
     def only(self, *fields: str) -> Self:
-        """Fetch only these fields (plus ``id``); the others are ``None``.
+        """Fetch only these fields (plus ``id``); reading another loads the row once.
 
         Example::
 
@@ -359,9 +367,15 @@ class QuerySet(Generic[M]):
             for node in Node.objects.iterator(concurrency=1):   # strictly sequential
                 process(node)
         """
+        # (relations) deferred fields and prefetches, page by page: query/relations.py
+        after_page = (
+            relations.Prefetcher(self, concurrency) if relations.Prefetcher.needed(self) else None
+        )
         pages = self._pages(concurrency)
         try:
             for rows in pages:
+                if after_page is not None:
+                    after_page(rows)
                 yield from rows
         finally:
             pages.close()
@@ -422,7 +436,9 @@ class QuerySet(Generic[M]):
         """
         if self._result_cache is not None:
             return bool(self._result_cache)
-        return bool(list(self._window(0, 1)))
+        window = self._window(0, 1)
+        window._prefetch = window._select = ()  # (relations) not needed to answer
+        return bool(list(window))
 
     def first(self) -> M | None:
         """The first row in the ordering (creation time by default), or ``None``.
@@ -493,7 +509,48 @@ class QuerySet(Generic[M]):
             raise self.model.DoesNotExist(
                 f"{self.model.__name__} {pk} does not exist ({missing.request_line})"
             ) from missing
-        return self._load(self._dialect(hub).unwrap_record(body), hub)
+        row = self._load(self._dialect(hub).unwrap_record(body), hub)
+        relations.after_get(self, row)  # (relations)
+        return row
+
+    # -- relations: query/relations.py -------------------------------------------------
+
+    def prefetch_related(self, *lookups: str) -> Self:
+        """Fetch these relations of all rows in batches, page by page (Django's spelling).
+
+        Forward relations (``"realm"``), reverse ones (related managers: ``"nodes"``)
+        and paths (``"project__master_image"``), across services. Each page costs one
+        ``id__in`` request per relation and 50 distinct ids (none for ids an earlier
+        page brought); ``prefetch_related(None)`` clears the list.
+
+        Example::
+
+            for node in Node.objects.prefetch_related("realm"):
+                print(node.name, node.realm.name)
+        """
+        clone = self._clone()
+        if lookups == (None,):
+            clone._prefetch = ()
+            return clone
+        relations.check_relation_paths(self.model, lookups, reverse=True, method="prefetch_related")
+        clone._prefetch = tuple(dict.fromkeys(self._prefetch + lookups))
+        return clone
+
+    def select_related(self, *fields: str) -> Self:
+        """Follow forward relations: embedded by the Hub (``include``) where the declaration
+        allows it on this Hub, fetched in batches (:meth:`prefetch_related`) otherwise.
+
+        Example::
+
+            Analysis.objects.select_related("project", "project__master_image")
+        """
+        clone = self._clone()
+        if fields == (None,):
+            clone._select = ()
+            return clone
+        relations.check_relation_paths(self.model, fields, reverse=False, method="select_related")
+        clone._select = tuple(dict.fromkeys(self._select + fields))
+        return clone
 
     # -- writes ----------------------------------------------------------------------
 
@@ -835,6 +892,19 @@ class Manager(Generic[M]):
         """:meth:`QuerySet.with_fields`."""
         return self.get_queryset().with_fields(*fields)
 
+    # (relations)
+    def prefetch_related(self, *lookups: str) -> QuerySet[M]:
+        """:meth:`QuerySet.prefetch_related`."""
+        return self.get_queryset().prefetch_related(*lookups)
+
+    def select_related(self, *fields: str) -> QuerySet[M]:
+        """:meth:`QuerySet.select_related`."""
+        return self.get_queryset().select_related(*fields)
+
+    def in_bulk(self, id_list: Iterable[Any] | None = None) -> dict[Any, M]:
+        """:meth:`QuerySet.in_bulk`."""
+        return self.get_queryset().in_bulk(id_list)
+
     def page_size(self, size: int) -> QuerySet[M]:
         """:meth:`QuerySet.page_size`."""
         return self.get_queryset().page_size(size)
@@ -917,10 +987,6 @@ class Manager(Generic[M]):
     ) -> tuple[M, bool]:
         """:meth:`QuerySet.update_or_create`."""
         return self.get_queryset().update_or_create(defaults, create_defaults, **lookups)
-
-    def in_bulk(self, id_list: Iterable[Any] | None = None) -> dict[Any, M]:
-        """:meth:`QuerySet.in_bulk`."""
-        return self.get_queryset().in_bulk(id_list)
 
     def latest(self, *fields: str) -> M:
         """:meth:`QuerySet.latest`."""

@@ -15,9 +15,11 @@ Fields a Hub release lacks (``Node.client_id`` before 0.13) are left out of ``va
 dicts and of ``to_dataframe()``'s columns; ``values_list()`` refuses them
 (:class:`~flamehub.UnsupportedByHub`), since its positions would shift silently.
 
-Relation spans (``values("project__name")``) are refused by :func:`_refuse_span` until
-relations (prefetch/select_related) are available; that function is the one place to
-switch them on.
+Relation spans (``values("project__name")``) follow to-one relations: the span
+prefixes are loaded with :meth:`~flamehub.query.queryset.QuerySet.select_related` (the
+Hub's ``include`` where it allows it, ``id__in`` batches otherwise), then each row walks
+its attributes (``None`` once a step is ``None``). Rows with spans are read whole (a
+sparse fieldset would drop the foreign keys the batches need).
 
 Example::
 
@@ -75,26 +77,6 @@ PANDAS_EXTRA = "flamehub[pandas]"
 # -- the fields asked for ----------------------------------------------------------------
 
 
-def _refuse_span(model: type[Resource], name: str) -> None:
-    """SPAN SWITCH: relation spans (``values("project__name")``) are refused here, and only
-    here, until relations (prefetch_related/select_related, issue #10) are merged.
-
-    Everything after the check already reads spans: :func:`field_spec` resolves
-    ``project__name`` to ``Project.name`` (and refuses unknown steps and to-many
-    relations), the plan keeps a span when every step exists on the Hub's release, and the
-    row builders walk the attributes (:func:`walk`: ``row.project.name``, ``None`` when a
-    step is ``None``). To switch spans on: in :func:`check_fields` call
-    ``field_spec(model, name)`` instead of this function, and in
-    :meth:`ValuesQuerySet._plan` load the span prefixes (:func:`span_prefixes`) with the
-    relations API (``query.prefetch_related(*prefixes)``) where it marks SPAN SWITCH.
-    """
-    raise errors.QueryError(
-        f"{model.__name__} field {name!r} spans a relation; values(), values_list() and "
-        "to_dataframe() do not follow relations yet: ask for the relation's id "
-        f"({name.split(SPAN_SEPARATOR)[0]}_id) and read the related rows separately"
-    )
-
-
 def check_fields(model: type[Resource], fields: Sequence[str]) -> tuple[str, ...]:
     """``fields`` if each names a field of ``model`` (on some Hub), else QueryError, before
     any request; no fields means every field."""
@@ -102,8 +84,9 @@ def check_fields(model: type[Resource], fields: Sequence[str]) -> tuple[str, ...
     for name in fields:
         if not isinstance(name, str):
             raise TypeError(f"field names are strings, not {name!r}")
-        if SPAN_SEPARATOR in name:
-            _refuse_span(model, name)
+        if SPAN_SEPARATOR in name:  # a relation span: project__name
+            field_spec(model, name)
+            continue
         if name in meta.relations:
             raise errors.QueryError(
                 f"{model.__name__}.{name} is a relation, not a field; ask for its id field "
@@ -306,9 +289,11 @@ class ValuesQuerySet(Generic[T]):
                 f"{dialect.version_string}; values_list() would shift its positions "
                 "(values() and to_dataframe() leave such fields out)"
             )
-        # SPAN SWITCH: load span_prefixes(present) here (query.prefetch_related(...))
+        spans = span_prefixes(present)
+        if spans:  # relations the rows walk: embedded or fetched in batches, page by page
+            query = query.select_related(*spans)
         caps = compiler.capabilities(query, hub)
-        if not query._only and {"id", *present} <= caps.fields:
+        if not spans and not query._only and {"id", *present} <= caps.fields:
             query = query.only(*present)  # the Hub's sparse fieldset: fields=id,name
         return present, query
 

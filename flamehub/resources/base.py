@@ -42,6 +42,15 @@ from .. import errors
 from ..dialects import CURRENT_GENERATION_SINCE, Dialect, Generation
 from ..hub import resolve_hub
 from .fields import ALL_GENERATIONS, FieldOptions, VersionRange, options_of
+from .related import (
+    deferred_names,
+    install_relations,
+    load_deferred,
+    loaded_relation,
+    row_hash,
+    same_row,
+    without_loading,
+)
 from .validate import check_value
 
 if TYPE_CHECKING:
@@ -731,16 +740,17 @@ class Resource:
         """Fields whose values differ from what the server last sent: ``{name: value}``."""
         loaded = self.__dict__.get("_loaded")
         meta = meta_of(type(self))
+        deferred = deferred_names(self)  # (relations) fields only() left out never changed
         if loaded is None:
             return {
                 name: getattr(self, name)
                 for name in meta.scalar_fields
-                if getattr(self, name) is not None
+                if name not in deferred and getattr(self, name) is not None
             }
         return {
             name: getattr(self, name)
             for name in meta.scalar_fields
-            if getattr(self, name) != loaded.get(name)
+            if name not in deferred and getattr(self, name) != loaded.get(name)
         }
 
     # -- plain values --------------------------------------------------------------
@@ -757,8 +767,10 @@ class Resource:
         if mode not in ("python", "json"):
             raise ValueError(f"mode must be 'python' or 'json', not {mode!r}")
         out: dict[str, Any] = {}
-        for name in meta_of(type(self)).fields:
-            value = getattr(self, name)
+        meta = meta_of(type(self))
+        for name in meta.fields:
+            # (relations) a relation as loaded, never a request; a deferred field loads
+            value = loaded_relation(self, name) if name in meta.relations else getattr(self, name)
             if value is None and exclude_none:
                 continue
             out[name] = _dump_value(value, mode, exclude_none)
@@ -916,17 +928,54 @@ class Resource:
         return self
 
     def _assign_from(self, other: Resource) -> None:
-        for name in meta_of(type(self)).fields:
-            object.__setattr__(self, name, getattr(other, name))
-        self.__dict__.pop("_assigned", None)
+        meta = meta_of(type(self))
+        # (relations) a relation loaded here survives when its id did not change
+        kept = {name: loaded_relation(self, name) for name in meta.relations}
+        values = self.__dict__
+        for name in meta.fields:
+            if name in meta.relations:
+                values[name] = other.__dict__.get(name)
+            else:
+                values[name] = getattr(other, name)
+        for name, related in kept.items():
+            if related is not None and loaded_relation(other, name) is None:
+                values[name] = related
+                if loaded_relation(self, name) is None:  # the id changed: drop it
+                    values[name] = other.__dict__.get(name)
+        values.pop("_deferred", None)
+        values.pop("_assigned", None)
         object.__setattr__(self, "_hub", other.hub)
         object.__setattr__(self, "_loaded", other.__dict__.get("_loaded"))
+
+    # -- relations: identity and deferred fields (flamehub.resources.related) ----------
+
+    def __eq__(self, other: object) -> bool:
+        """Django's model equality: same class and same id; unsaved rows equal only
+        themselves.
+
+        Example::
+
+            Node.objects.get(id=node.id) == node      # True
+        """
+        return same_row(self, other)
+
+    def __hash__(self) -> int:
+        return row_hash(self)
+
+    if not TYPE_CHECKING:  # (type checkers must still report unknown attributes)
+
+        def __getattr__(self, name: str) -> Any:
+            # reached only for names the instance lacks: a field only() left out loads
+            if name[:1] != "_" and name in self.__dict__.get("_deferred", ()):
+                return load_deferred(self, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # -- display and pickling (issue #14) ----------------------------------------------
     # A short repr, the full dump one call away (pprint), notebook tables (_repr_html_),
     # lazy objects (Node(id=x) ... save() updates that row), pickling without the Hub.
     # The rendering itself is flamehub.tables'.
 
+    @without_loading
     def __repr__(self) -> str:
         """``<Node site-a 3f2c9b1e>``: the class, the name (if the resource has one that is
         not secret) and the first 8 characters of the id; :meth:`pprint` shows every field.
@@ -950,13 +999,13 @@ class Resource:
         """
         from ..tables import render_record
 
-        print(render_record(_display_record(self)), file=file)
+        print(render_record(without_loading(_display_record)(self)), file=file)
 
     def _repr_html_(self) -> str:
         """The fields as an HTML table in Jupyter (values escaped, secrets ``<hidden>``)."""
         from ..tables import render_html_record
 
-        return render_html_record(_display_record(self))
+        return render_html_record(without_loading(_display_record)(self))
 
     def _fields_set(self) -> dict[str, Any]:
         """What a lazy object's ``save()`` sends: the fields given to the constructor
@@ -1118,10 +1167,17 @@ def resource(cls: type[R] | None = None, **attrs_options: Any) -> Any:
     """
 
     def wrap(klass: type[R]) -> type[R]:
-        # repr=False: Resource.__repr__ is short (the full dump is pprint())
-        options = {"slots": False, "eq": True, "kw_only": True, "repr": False}
+        # repr=False: Resource.__repr__ is short (the full dump is pprint()); (relations)
+        # eq=False: equality and hash are Resource's, class + id, as in Django
+        options = {"slots": False, "eq": False, "kw_only": True, "repr": False}
         options.update(attrs_options)
         defined = attrs.define(klass, **options)  # type: ignore[call-overload]
+        # (relations) each relation() field reads as its related object (related.py)
+        install_relations(
+            defined, [f.name for f in attrs.fields(defined) if options_of(f).relation]
+        )
+        if "__repr__" in defined.__dict__:
+            defined.__repr__ = without_loading(defined.__repr__)
         REGISTRY.register(defined)
         return typing.cast(type[R], defined)
 
@@ -1226,9 +1282,12 @@ class RelatedManagerField(Generic[R]):
         self.field = field
         #: The module of the class that declares the field: ``model`` is looked up there.
         self.module = LIBRARY_MODULE_PREFIX
+        #: The attribute name on the declaring class (``nodes``).
+        self.name = ""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.module = owner.__module__
+        self.name = name
 
     @overload
     def __get__(self, instance: None, owner: type[Resource]) -> RelatedManagerField[R]: ...
@@ -1242,6 +1301,11 @@ class RelatedManagerField(Generic[R]):
         model = typing.cast("type[R]", REGISTRY.resolve(self.model_name, self.module))
         related: QuerySet[R] = objects_on(model, instance.hub).filter(**{self.field: instance.pk})
         related._create_defaults = {self.field: instance.pk}
+        # (relations) rows prefetch_related() stored answer it without a request
+        prefetched = instance.__dict__.get("_prefetched", {}).get(self.name)
+        if prefetched is not None:
+            related._result_cache = list(prefetched)
+            related._prefetched_rows = True
         return related
 
 

@@ -9,8 +9,9 @@ A resource is an attrs class whose fields are declared with these helpers::
         realm_id: UUID | None = create_only()
         registry: Registry | None = relation()
 
-Every field defaults to ``None``: a row fetched with ``.only("id", "name")``
-simply has ``None`` in the others.
+Every field defaults to ``None``. A row fetched with ``.only("id", "name")`` loads
+the others on first read (:mod:`flamehub.resources.related`), and ``relation()``
+fields read as the related object (loaded by id on first access).
 
 Where Hub releases differ inside a generation, a field is narrowed to a range of
 Hub versions (``since``: the first release with it, ``until``: the first without
@@ -196,7 +197,9 @@ def update_only(**options: Any) -> Any:
 
 
 def relation(**options: Any) -> Any:
-    """An embedded related resource, present when the query ``include``\\ s it."""
+    """The related resource of the field ``<name>_id`` (``realm`` for ``realm_id``): what
+    the Hub embedded (``include``), else loaded on first access (see
+    :mod:`flamehub.resources.related`)."""
     return _field(create=False, update=False, relation=True, **options)
 
 

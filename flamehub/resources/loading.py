@@ -61,8 +61,9 @@ def load_rows(model: type[M], rows: list[dict[str, Any]], hub: Hub) -> list[M]:
                 f"could not read a {model.__name__} from the Hub's answer: {detail}",
                 body_preview=repr(row)[:200],
             ) from error
+        values = instance.__dict__  # what the row embedded: never a relation's request
         for name in relations:
-            related = getattr(instance, name)
+            related = values.get(name)
             if related is not None:  # (most rows embed nothing)
                 _bind_relation(related, hub)
         instances.append(instance)
@@ -72,7 +73,7 @@ def load_rows(model: type[M], rows: list[dict[str, Any]], hub: Hub) -> list[M]:
 def _bind(instance: Resource, hub: Hub | None) -> None:
     instance._mark_loaded(hub)
     for name in meta_of(type(instance)).relations:
-        _bind_relation(getattr(instance, name), hub)
+        _bind_relation(instance.__dict__.get(name), hub)
 
 
 def _bind_relation(related: Any, hub: Hub | None) -> None:

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
     from ..hub import Hub
     from ..query.queryset import QuerySet
+    from .auth import Realm
 
     _Base: TypeAlias = Resource
 else:
@@ -551,6 +552,7 @@ class Bucket(BucketTransferMixin, Resource):
     name: str | None = create_only(required=True)
     region: str | None = create_only()
     realm_id: UUID | None = create_only()
+    realm: Realm | None = relation()
     actor_id: UUID | None = readonly()
     actor_type: str | None = readonly()
     created_at: datetime | None = readonly()
@@ -590,6 +592,7 @@ class BucketFile(BucketFileTransferMixin, Resource):
     actor_type: str | None = readonly()
     actor_id: UUID | None = readonly()
     realm_id: UUID | None = readonly()
+    realm: Realm | None = relation()
     bucket_id: UUID | None = readonly()
     created_at: datetime | None = readonly()
     updated_at: datetime | None = readonly()

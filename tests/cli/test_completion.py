@@ -168,7 +168,10 @@ def test_order_offers_sort_keys_and_descending_forms(cli) -> None:
 
 
 def test_includes_and_fields(cli) -> None:
-    assert complete(cli, "node", "list", "--include", "") == ["registry", "registry_project"]
+    # every relation: forward ones and related managers (relations, #13)
+    assert complete(cli, "node", "list", "--include", "") == [
+        "analyses", "client", "projects", "realm", "registry", "registry_project", "robot"
+    ]  # fmt: skip
     assert complete(cli, "node", "get", "x", "--include", "registry_p") == ["registry_project"]
     fields = complete(cli, "node", "list", "--fields", "name,")
     assert "name,realm_id" in fields and "name,created_at" in fields

@@ -195,6 +195,24 @@ def test_include_shows_the_related_record(cli, flamehub_env) -> None:
     assert json.loads(picked.out)[0]["project"]["id"] == project_id
 
 
+def test_include_takes_any_relation_and_json_embeds_it(cli, flamehub_env) -> None:
+    # relations (#13): the realm of a node is not includable by the Hub; it is batched
+    realm = json.loads(cli("realm", "create", f"name=cli-{uuid.uuid4().hex[:6]}", "--json").out)
+    node = cli("node", "create", f"name=n-{uuid.uuid4().hex[:6]}", f"realm_id={realm['id']}",
+               "--json")  # fmt: skip
+    assert node.code == 0, node.err
+    node_id = json.loads(node.out)["id"]
+    query = ("node", "list", "--filter", f"id={node_id}", "--include", "realm")
+    listed = json.loads(cli(*query, "--json").out)
+    assert listed[0]["realm"]["name"] == realm["name"]
+    table = cli(*query).out.splitlines()
+    assert table[0].split()[-1] == "realm" and table[2].split()[-1] == realm["name"]
+    # a reverse relation (related manager) is embedded as its rows
+    shown = cli("realm", "get", realm["id"], "--include", "nodes", "--json")
+    assert shown.code == 0, shown.err
+    assert [row["id"] for row in json.loads(shown.out)["nodes"]] == [node_id]
+
+
 def test_bucket_upload_table_lists_the_uploaded_files(cli, flamehub_env, tmp_path) -> None:
     (tmp_path / "a.txt").write_bytes(b"x" * 7)
     (tmp_path / "sub").mkdir()

@@ -296,3 +296,24 @@ def test_hub_api_error_response_from_a_real_conflict(core_client: CoreClient) ->
     assert response.message == error.message and "unique" in response.message
     assert response.model_dump()["status_code"] == 409
     assert '"status_code": 409' in response.model_dump_json(indent=2)
+
+
+# -- relations (#13) ---------------------------------------------------------------------
+
+
+def test_rows_of_the_facade_follow_their_relations(
+    core_client: CoreClient, auth_client: Any, local: LocalHub
+) -> None:
+    realm = auth_client.create_realm(f"realm-{uuid.uuid4().hex[:6]}")
+    node = core_client.create_node(f"site-{uuid.uuid4().hex[:6]}", realm_id=realm.id)
+    row = core_client.get_node(node.id)
+    local.requests.clear()
+    dumped = row.model_dump()
+    assert "realm" in dumped and dumped["realm"] is None  # not loaded: no request to dump
+    assert local.requests.snapshot() == []
+    assert row.realm == realm and row.realm.name == realm.name
+    # (the core client's first request to auth also reads its version: GET /auth/)
+    assert [(r.method, r.path) for r in local.requests.snapshot() if r.path != "/auth/"] == [
+        ("GET", f"/auth/realms/{realm.id}")
+    ]
+    assert row.model_dump()["realm"]["name"] == realm.name

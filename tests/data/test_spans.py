@@ -1,7 +1,9 @@
-"""The span plumbing that waits for relations: spans are refused now (test_values.py shows
-the refusal); what reads them once they are switched on is checked here, without a Hub."""
+"""The span plumbing of values(): how a span is resolved and walked, without a Hub
+(test_values.py reads spans over a LocalHub)."""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 
@@ -42,7 +44,9 @@ def test_span_prefixes() -> None:
 
 
 def test_rows_walk_spans_and_stop_at_none() -> None:
-    with_registry = Node(name="site-a", registry=Registry(name="harbor", host="h.example"))
+    with_registry = Node(
+        name="site-a", registry=Registry(id=uuid.uuid4(), name="harbor", host="h.example")
+    )
     without = Node(name="site-b")
     assert walk(with_registry, ("registry", "host")) == "h.example"
     assert walk(without, ("registry", "host")) is None

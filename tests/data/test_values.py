@@ -128,12 +128,31 @@ def test_bad_fields_fail_before_any_request(data: Seeded, call, message) -> None
     assert data.requests() == []
 
 
-def test_relation_spans_are_refused_until_relations_land(data: Seeded) -> None:
+def test_relation_spans_read_the_related_rows_once_per_page(data: Seeded) -> None:
+    nodes = Node.objects.using(data.hub).order_by("name")
+    rows = nodes.values("name", "realm__name", "registry__host")[:60]
+    assert data.requests() == []  # lazy
+    got = list(rows)
+    assert [row["name"] for row in got] == sorted(data.names)[:60]
+    # core -> auth: the one realm is read once, by id, for both pages; no registry is set
+    assert {(row["realm__name"], row["registry__host"]) for row in got} == {("master", None)}
+    assert data.requests() == [
+        ("GET", "/core/nodes"),
+        ("GET", "/auth/realms"),
+        ("GET", "/core/nodes"),
+    ]
+    realm_reads = data.local.requests.filter("GET", "/auth/realms")
+    assert [record.params.get("filter[id]") for record in realm_reads] == [[str(data.realm_id)]]
+
+
+def test_relation_spans_in_flat_lists_and_unknown_steps(data: Seeded) -> None:
+    flat = (
+        Node.objects.using(data.hub).filter(name="site-001").values_list("realm__name", flat=True)
+    )
+    assert list(flat) == ["master"]
     for call in (
-        lambda: Node.objects.using(data.hub).values("name", "registry__name"),
-        lambda: Node.objects.using(data.hub).values_list("registry__host", flat=True),
-        lambda: Node.objects.using(data.hub).to_dataframe("name", "registry__name"),
+        lambda: Node.objects.using(data.hub).values("name", "realm__nmae"),
+        lambda: Node.objects.using(data.hub).values_list("relam__name", flat=True),
     ):
-        with pytest.raises(QueryError, match=r"spans a relation.*\(registry_id\)"):
+        with pytest.raises(QueryError, match="no field 'nmae'|no to-one relation 'relam'"):
             call()
-    assert data.requests() == []

@@ -23,6 +23,7 @@ from responses import matchers
 from flamehub import Hub
 from flamehub.resources.base import Resource, meta_of
 from flamehub.resources.convert import converter_for
+from flamehub.resources.related import loaded_relation
 from tests.replay.harness import RECORDINGS, Exchange, _exchange
 
 #: Keys authup echoes on create/update that are credentials or internal state.
@@ -46,7 +47,10 @@ def assert_parsed(obj: Any, row: dict[str, Any], hub: Hub, *, ignore: Iterable[s
     unknown = sorted(key for key in row if key not in by_wire and key not in ignored)
     assert not unknown, f"{model.__name__} does not declare recorded keys {unknown}"
     for wire, spec in by_wire.items():
-        value = getattr(obj, spec.name)
+        # a relation as the row embedded it (reading it would load it: relations, #13)
+        value = (
+            loaded_relation(obj, spec.name) if spec.kind == "relation" else getattr(obj, spec.name)
+        )
         if wire not in row:
             assert value is None, f"{model.__name__}.{spec.name} = {value!r} is not in the row"
             continue

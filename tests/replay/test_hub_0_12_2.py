@@ -32,6 +32,7 @@ from flamehub.models import (
     User,
 )
 from flamehub.resources.base import meta_of
+from flamehub.resources.related import loaded_relation
 from tests.conftest import HUB_URL, make_hub
 from tests.replay.harness import Recording, Replayer, default_sort, recorded_names
 
@@ -170,7 +171,8 @@ def test_single_record_include_is_read_through_the_list(replayer: Replayer, hub:
 def test_a_single_record_without_include_is_a_direct_get(replayer: Replayer, hub: Hub) -> None:
     replayer.expect(CORE[14], query=[])
     analysis = Analysis.objects.using(hub).get(id=uuid.UUID(CORE[14].record["id"]))
-    assert analysis.project is None and analysis.project_id is not None
+    # nothing embedded (reading analysis.project would now load it: relations, #13)
+    assert loaded_relation(analysis, "project") is None and analysis.project_id is not None
 
 
 # -- analysis buckets and their files (the model of Hub >= 0.8.22, snake_case) -----------------
