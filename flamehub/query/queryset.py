@@ -45,7 +45,7 @@ from ..resources.base import (
     wire_body,
 )
 from ..resources.loading import dialect_of, load, load_rows
-from . import bulk, compiler, paging, relations, relations_by_key
+from . import bulk, compiler, paging, relations
 from . import values as values_module
 from .lookups import EmptyResult
 from .paging import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, check_concurrency
@@ -479,8 +479,8 @@ class QuerySet(Generic[M]):
         by_id = not conditions and set(lookups) == {"id"} and not self._where and not self._empty
         if by_id and (not self._includes or self.meta.include_by_id(self._resolve_hub().dialect)):
             return self._get_by_id(lookups["id"])
-        if by_id and relations_by_key.reads_relations_by_key(self):  # issue #11: 0.12.x
-            return relations_by_key.get_then_read_relations(self, lookups["id"])
+        if by_id and relations.reads_relations_by_key(self):  # issue #11: 0.12.x
+            return relations.get_then_read_relations(self, lookups["id"])
         query = self.filter(*conditions, **lookups) if conditions or lookups else self
         window = query._window(0, 2)
         rows = list(window)

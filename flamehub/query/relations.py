@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import errors
 from ..dialects import MAX_PAGE_SIZE
@@ -54,10 +54,14 @@ __all__ = [
     "check_relation_paths",
     "fetch_by_ids",
     "filter_field",
+    "get_then_read_relations",
     "merge",
+    "reads_relations_by_key",
     "reverse_relations",
     "select_includes",
 ]
+
+M = TypeVar("M", bound=Resource)
 
 #: Ids per ``id__in`` request: what one page of the Hub returns.
 BATCH_SIZE = MAX_PAGE_SIZE
@@ -390,3 +394,47 @@ def after_get(query: QuerySet[Any], row: Any) -> None:
     """The page hook for one row read by id (``get(id=...)``)."""
     if Prefetcher.needed(query):
         Prefetcher(query, None)([row])
+
+
+# -- get(id=...) with include where neither the record nor the list answers it ----------
+# Hub releases from 0.8.32 to 0.12.x ignore ``include`` on ``GET /<path>/<id>`` (recorded
+# on 0.12.2 and 0.12.7), so QuerySet.get reads such a row through the list
+# (``filter[id]=...&include=...``). Some collections do not allow ``filter[id]`` there
+# either (analysis buckets and their files: the Hub would drop the key and answer every
+# row). For those, the row is read by id and each included relation by its foreign key:
+# the same answer as an honoured ``include``, never a silent ``None``.
+
+
+def reads_relations_by_key(query: QuerySet[Any]) -> bool:
+    """Whether ``query.get(id=...)`` must read its includes by their foreign keys: the
+    release ignores ``include`` on a record and cannot filter the list by ``id``, and every
+    included relation has its ``<relation>_id`` field selected."""
+    hub = query._resolve_hub()
+    meta = query.meta
+    if meta.include_by_id(query._dialect(hub)):
+        return False
+    capabilities = query._capabilities(hub)
+    if "id" in capabilities.filters or query._only:
+        return False  # the list answers it (or refuses it with the usual QueryError)
+    query._select_params(capabilities, query._dialect(hub))  # unknown includes raise
+    return all(f"{name}_id" in meta.scalar_fields for name in query._includes)
+
+
+def get_then_read_relations(query: QuerySet[M], pk: Any) -> M:
+    """The row ``pk`` read by id, then each included relation by its foreign key (one
+    ``GET /<path>/<id>`` each, as the recordings of 0.12.x show)."""
+    hub = query._resolve_hub()
+    plain = query._clone()
+    plain._includes = ()
+    row = plain._get_by_id(pk)
+    for name in query._includes:
+        key = getattr(row, f"{name}_id")
+        related = None
+        if key is not None:
+            target = query.meta.relations[name].type
+            try:
+                related = objects_on(target, hub).get(id=key)
+            except target.DoesNotExist:
+                related = None  # a dangling key: what the Hub's include (a left join) answers
+        set_loaded_relation(row, name, related)
+    return row
