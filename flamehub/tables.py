@@ -53,6 +53,7 @@ __all__ = [
     "csv_safe",
     "declared_columns",
     "default_columns",
+    "plain_scalar",
     "printable",
     "render_csv",
     "render_html_record",
@@ -103,7 +104,13 @@ def printable(text: str) -> str:
     return CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
-def _plain_scalar(value: Any) -> Any:
+def plain_scalar(value: Any) -> Any:
+    """A scalar as JSON-ready data: an enum as its value, a datetime as ISO text, a UUID as
+    text; anything else as it is.
+
+    >>> plain_scalar(uuid.UUID(int=1))
+    '00000000-0000-0000-0000-000000000001'
+    """
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, (datetime, date)):
@@ -114,13 +121,13 @@ def _plain_scalar(value: Any) -> Any:
 
 
 def _whole_text(value: Any) -> str:
-    value = _plain_scalar(value)
+    value = plain_scalar(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, default=lambda item: str(_plain_scalar(item)))
+        return json.dumps(value, default=lambda item: str(plain_scalar(item)))
     return str(value)
 
 

@@ -41,6 +41,7 @@ import attrs
 from .. import errors
 from ..dialects import CURRENT_GENERATION_SINCE, Dialect, Generation
 from ..hub import resolve_hub
+from ..tables import plain_scalar
 from .fields import ALL_GENERATIONS, FieldOptions, VersionRange, options_of
 from .related import (
     deferred_names,
@@ -1133,13 +1134,7 @@ def _dump_value(value: Any, mode: str, exclude_none: bool) -> Any:
         return {key: _dump_value(item, mode, exclude_none) for key, item in value.items()}
     if mode == "python":
         return value
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
+    return plain_scalar(value)
 
 
 def _snapshot(value: Any) -> Any:

@@ -60,3 +60,18 @@ def test_without_pandas_the_error_names_the_extra(data: Seeded, monkeypatch) -> 
     with pytest.raises(ConfigurationError, match=r"pip install 'flamehub\[pandas\]'"):
         Node.objects.using(data.hub).to_dataframe("name")
     assert data.requests() == []  # refused before anything is sent
+
+
+def test_relation_spans_become_columns(data: Seeded) -> None:
+    # the form: select_related() and a span; the realm is read once for 3 pages
+    df = (
+        Node.objects.using(data.hub)
+        .select_related("realm")
+        .to_dataframe("name", "realm__name", "realm__created_at", "realm_id")
+    )
+    assert list(df.columns) == ["name", "realm__name", "realm__created_at", "realm_id"]
+    assert set(df["realm__name"]) == {"master"} and len(df) == SEEDED
+    assert isinstance(df["realm__created_at"].dtype, pd.DatetimeTZDtype)  # the span's own dtype
+    assert set(df["realm_id"]) == {str(data.realm_id)}  # ids as strings
+    assert len(data.node_lists()) == 3
+    assert len(data.local.requests.filter("GET", "/auth/realms")) == 1

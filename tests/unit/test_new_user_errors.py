@@ -87,7 +87,7 @@ def test_internal_state_and_properties_keep_working(rsps) -> None:
 def test_subclass_fields_are_settable() -> None:
     import attrs
 
-    from flamehub.resources.base import resource
+    from flamehub.resources.base import REGISTRY, registry_key, resource
     from flamehub.resources.fields import writable
 
     @resource
@@ -97,11 +97,14 @@ def test_subclass_fields_are_settable() -> None:
         class Meta(Node.Meta):
             pass
 
-    site = Site(name="s")
-    site.colour = "red"
-    assert attrs.asdict(site)["colour"] == "red"
-    with pytest.raises(AttributeError, match="did you mean 'colour'"):
-        site.color = "red"  # type: ignore[attr-defined]
+    try:
+        site = Site(name="s")
+        site.colour = "red"
+        assert attrs.asdict(site)["colour"] == "red"
+        with pytest.raises(AttributeError, match="did you mean 'colour'"):
+            site.color = "red"  # type: ignore[attr-defined]
+    finally:  # a throwaway class: later tests list every registered resource
+        del REGISTRY[registry_key(Site)]
 
 
 # -- 3. save() after delete() -----------------------------------------------------------
