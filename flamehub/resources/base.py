@@ -45,6 +45,7 @@ from ..tables import plain_scalar
 from .fields import ALL_GENERATIONS, FieldOptions, VersionRange, options_of
 from .related import (
     deferred_names,
+    forward_relations,
     install_relations,
     load_deferred,
     loaded_relation,
@@ -1011,10 +1012,15 @@ class Resource:
     def _fields_set(self) -> dict[str, Any]:
         """What a lazy object's ``save()`` sends: the fields given to the constructor
         (other than their defaults) and the fields assigned since, the id aside."""
-        assigned = self.__dict__.get("_assigned") or set()
+        meta = meta_of(type(self))
+        relations = forward_relations(type(self))
+        assigned = {  # node.registry = None assigns registry_id
+            relations[name].id_field if name in relations else name
+            for name in self.__dict__.get("_assigned") or ()
+        }
         fields = attrs.fields_dict(type(self))  # type: ignore[arg-type]
         out: dict[str, Any] = {}
-        for name in meta_of(type(self)).scalar_fields:
+        for name in meta.scalar_fields:
             if name == "id":
                 continue
             value = getattr(self, name)

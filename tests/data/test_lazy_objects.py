@@ -64,3 +64,12 @@ def test_the_body_holds_only_the_fields_set_even_none(rsps) -> None:
     lazy.save(using=make_hub(CURRENT_VERSION))
     assert json.loads(rsps.calls[0].request.body) == {"hidden": False, "externalName": None}
     assert lazy.name == "site-a" and lazy.is_saved
+
+
+def test_a_relation_set_to_none_sends_its_id_field(rsps) -> None:
+    answer = {"data": {"id": NODE_ID, "name": "site-a", "registryId": None}, "meta": {}}
+    rsps.add("POST", f"{HUB_URL}/core/nodes/{NODE_ID}", json=answer)
+    lazy = Node(id=NODE_ID)  # type: ignore[arg-type]
+    lazy.registry = None  # Django: clears the foreign key, although None is the default
+    lazy.save(using=make_hub(CURRENT_VERSION))
+    assert json.loads(rsps.calls[0].request.body) == {"registryId": None}
