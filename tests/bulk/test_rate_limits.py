@@ -22,20 +22,21 @@ def nodes(realm_id: str, count: int) -> list[Node]:
     return [Node(name=f"site-{i:03}", realm_id=realm_id) for i in range(count)]
 
 
+def throttle(
+    local: LocalHub, route: str, headers: dict[str, str], times: int | None = None
+) -> None:
+    """Answer POSTs to ``route`` with an (assumed) 429 carrying ``headers``, ``times`` times
+    (every time if None)."""
+    local.inject(
+        Fault("status", route=route, method="POST", status=429, headers=headers, times=times)
+    )
+
+
 def test_assumed_429_is_resent_after_retry_after_for_creates(
     hub: Hub, local: LocalHub, realm_id: str, sleeps: list[float]
 ):
     local.requests.clear()
-    local.inject(
-        Fault(
-            "status",
-            route=r"^/core/nodes$",
-            method="POST",
-            status=429,
-            headers={"Retry-After": "2"},
-            times=3,
-        )
-    )
+    throttle(local, r"^/core/nodes$", {"Retry-After": "2"}, times=3)
     created = Node.objects.using(hub).bulk_create(nodes(realm_id, 10))
     assert len(created) == 10 and all(node.is_saved for node in created)
     assert len(core_requests(local, "POST")) == 13  # three 429s, each resent once
@@ -57,16 +58,7 @@ def test_assumed_429_rows_are_retried_one_at_a_time_instead_of_failing(
 ):
     made = Node.objects.using(impatient).bulk_create(nodes(realm_id, 8))
     local.requests.clear()
-    local.inject(
-        Fault(
-            "status",
-            route=r"^/core/nodes/",
-            method="POST",
-            status=429,
-            headers={"Retry-After": "1.5"},
-            times=4,
-        )
-    )
+    throttle(local, r"^/core/nodes/", {"Retry-After": "1.5"}, times=4)
     assert Node.objects.using(impatient).filter(name__startswith="site-").update(hidden=True) == 8
     assert len(core_requests(local, "POST")) == 12
     assert sleeps.count(1.5) == 4
@@ -79,16 +71,7 @@ def test_assumed_429_rows_are_retried_one_at_a_time_instead_of_failing(
 def test_assumed_429_without_retry_after_waits_for_ratelimit_reset(
     hub: Hub, local: LocalHub, realm_id: str, sleeps: list[float]
 ):
-    local.inject(
-        Fault(
-            "status",
-            route=r"^/core/nodes$",
-            method="POST",
-            status=429,
-            headers={"ratelimit-remaining": "0", "ratelimit-reset": "3"},
-            times=1,
-        )
-    )
+    throttle(local, r"^/core/nodes$", {"ratelimit-remaining": "0", "ratelimit-reset": "3"}, times=1)
     Node.objects.using(hub).concurrency(1).bulk_create(nodes(realm_id, 2))
     assert sleeps[0] == 3.0
 
@@ -119,15 +102,7 @@ def test_assumed_429_that_never_ends_fails_only_its_row_after_the_rounds(
     made = Node.objects.using(impatient).bulk_create(nodes(realm_id, 5))
     victim = made[3]
     local.requests.clear()
-    local.inject(
-        Fault(
-            "status",
-            route=rf"^/core/nodes/{victim.id}$",
-            method="POST",
-            status=429,
-            headers={"Retry-After": "2"},
-        )
-    )
+    throttle(local, rf"^/core/nodes/{victim.id}$", {"Retry-After": "2"})
     with pytest.raises(BulkError) as caught:
         Node.objects.using(impatient).filter(name__startswith="site-").update(hidden=True)
     ((row, failure),) = caught.value.failed
