@@ -61,7 +61,7 @@ M = TypeVar("M", bound=Resource)
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Ids per ``id__in`` request of :func:`in_bulk` (the Hub's page cap).
+#: A value no field has: update_or_create() compares an unknown key as different.
 _UNSET = object()
 #: The field kind whose values :func:`matches_exactly` compares case-sensitively.
 TEXT_KIND = "str"
@@ -310,12 +310,7 @@ def bulk_create(query: QuerySet[M], objs: Iterable[M]) -> list[M]:
         return rows[position]
 
     done, failed = run_rows(hub, meta.service, range(len(rows)), create, _workers(query))
-    if failed:
-        raise errors.BulkError(
-            "bulk_create",
-            [result for _, result in done],
-            [(rows[index], failure) for index, failure in failed],
-        )
+    _finish("bulk_create", rows, done, failed)
     return rows
 
 
