@@ -176,18 +176,24 @@ class RetryPolicy:
             retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
             if retry_after is not None:
                 return min(retry_after, self.max_backoff)
-        return min(self.backoff_factor * (2 ** (attempt - 1)), self.max_backoff)
+        return self._backoff(attempt)
 
     def rate_limit_delay(self, attempt: int, response: requests.Response) -> float:
         """Seconds to wait before resend number ``attempt`` after a 429 ``response``:
         its ``Retry-After``, else its ``ratelimit-reset``, else the exponential backoff
         (may exceed :attr:`max_rate_limit_wait`; the transport then gives up)."""
-        asked = wait_after_429(
-            response.headers, _retry_after_seconds(response.headers.get("Retry-After"))
-        )
-        if asked is not None:
-            return asked
+        asked = _wait_after_429(response)
+        return asked if asked is not None else self._backoff(attempt)
+
+    def _backoff(self, attempt: int) -> float:
+        """The exponential backoff before retry number ``attempt``, capped."""
         return min(self.backoff_factor * (2 ** (attempt - 1)), self.max_backoff)
+
+
+def _wait_after_429(response: requests.Response) -> float | None:
+    """Seconds a 429 ``response`` asks to wait (``Retry-After``, else ``ratelimit-reset``)."""
+    headers = response.headers
+    return wait_after_429(headers, _retry_after_seconds(headers.get("Retry-After")))
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
@@ -1002,9 +1008,7 @@ def error_from_response(
         url=url,
     )
     if isinstance(error, errors.RateLimited):
-        error.retry_after = wait_after_429(
-            response.headers, _retry_after_seconds(response.headers.get("Retry-After"))
-        )
+        error.retry_after = _wait_after_429(response)
     return error
 
 
