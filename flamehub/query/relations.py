@@ -119,7 +119,7 @@ def check_relation_paths(
                         f"{method}({path!r}): {current.__name__}.{step} is a reverse relation "
                         f"(a related manager); use prefetch_related({path!r})"
                     )
-                following = _reverse_target(backward[step])
+                following = backward[step].target()
             else:
                 raise errors.QueryError(
                     f"{method}({path!r}): {current.__name__} has no relation {step!r}; its "
@@ -128,12 +128,6 @@ def check_relation_paths(
             node = node.setdefault(step, {})
             current = following
     return tree
-
-
-def _reverse_target(field: RelatedManagerField[Any]) -> type[Resource]:
-    from ..resources.base import REGISTRY
-
-    return REGISTRY.resolve(field.model_name, field.module)
 
 
 def select_includes(query: QuerySet[Any], includable: frozenset[str]) -> tuple[str, ...]:
@@ -201,6 +195,11 @@ def _key(value: Any) -> str:
     return str(value)
 
 
+def _batches(keys: list[str]) -> list[list[str]]:
+    """``keys`` in runs of at most :data:`BATCH_SIZE` (one ``__in`` request each)."""
+    return [keys[start : start + BATCH_SIZE] for start in range(0, len(keys), BATCH_SIZE)]
+
+
 def _filterable(query: QuerySet[Any], field: str) -> bool:
     from . import compiler
 
@@ -221,7 +220,7 @@ def fetch_by_ids(query: QuerySet[Any], ids: Iterable[Any], concurrency: int) -> 
         return {}
     model = query.model
     if _filterable(query, "id"):
-        batches = [wanted[i : i + BATCH_SIZE] for i in range(0, len(wanted), BATCH_SIZE)]
+        batches = _batches(wanted)
 
         def batch_task(batch: list[str]) -> Callable[[], list[Resource]]:
             return lambda: list(query.filter(id__in=batch).iterator(concurrency=1))
@@ -258,11 +257,13 @@ class Prefetcher:
         self.hub = query._hub  # None: the default hub, resolved per service
         self.concurrency = concurrency or query._concurrency or DEFAULT_CONCURRENCY
         self.tree: Tree = {}
-        for path, reverse in [(p, True) for p in query._prefetch] + [
-            (p, False) for p in query._select
-        ]:
-            merge(self.tree, check_relation_paths(query.model, [path], reverse=reverse,
-                                                  method="prefetch_related"))  # fmt: skip
+        for paths, reverse, method in (
+            (query._prefetch, True, "prefetch_related"),
+            (query._select, False, "select_related"),
+        ):
+            merge(
+                self.tree, check_relation_paths(query.model, paths, reverse=reverse, method=method)
+            )
         #: Related objects seen so far, by class and ``str(id)``.
         self.seen: dict[type[Resource], dict[str, Resource]] = {}
         self.deferred: frozenset[str] = frozenset()
@@ -351,13 +352,13 @@ class Prefetcher:
 
     def _reverse(self, model: type[Resource], rows: list[Resource], name: str) -> list[Resource]:
         field = reverse_relations(model)[name]
-        target = _reverse_target(field)
+        target = field.target()
         parents = [row for row in rows if row.pk is not None]
         keys = list(dict.fromkeys(_key(row.pk) for row in parents))
         query = objects_on(target, self.hub)
         children: list[Resource] = []
         if keys and _filterable(query, field.field):
-            batches = [keys[i : i + BATCH_SIZE] for i in range(0, len(keys), BATCH_SIZE)]
+            batches = _batches(keys)
             inner = 1 if len(batches) > 1 else self.concurrency
 
             def task(batch: list[str]) -> Callable[[], list[Resource]]:
@@ -417,7 +418,10 @@ def reads_relations_by_key(query: QuerySet[Any]) -> bool:
     if "id" in capabilities.filters or query._only:
         return False  # the list answers it (or refuses it with the usual QueryError)
     query._select_params(capabilities, query._dialect(hub))  # unknown includes raise
-    return all(f"{name}_id" in meta.scalar_fields for name in query._includes)
+    forward = forward_relations(query.model)
+    return all(
+        name in forward and forward[name].has_id_field(query.model) for name in query._includes
+    )
 
 
 def get_then_read_relations(query: QuerySet[M], pk: Any) -> M:
@@ -428,10 +432,11 @@ def get_then_read_relations(query: QuerySet[M], pk: Any) -> M:
     plain._includes = ()
     row = plain._get_by_id(pk)
     for name in query._includes:
-        key = getattr(row, f"{name}_id")
+        relation = forward_relations(query.model)[name]
+        key = getattr(row, relation.id_field)
         related = None
         if key is not None:
-            target = query.meta.relations[name].type
+            target = relation.target(query.model)
             try:
                 related = objects_on(target, hub).get(id=key)
             except target.DoesNotExist:

@@ -1290,6 +1290,10 @@ class RelatedManagerField(Generic[R]):
         self.module = owner.__module__
         self.name = name
 
+    def target(self) -> type[R]:
+        """The related resource class (``ProjectNode``), looked up where the field is declared."""
+        return typing.cast("type[R]", REGISTRY.resolve(self.model_name, self.module))
+
     @overload
     def __get__(self, instance: None, owner: type[Resource]) -> RelatedManagerField[R]: ...
     @overload
@@ -1299,8 +1303,9 @@ class RelatedManagerField(Generic[R]):
     ) -> RelatedManagerField[R] | QuerySet[R]:
         if instance is None:
             return self
-        model = typing.cast("type[R]", REGISTRY.resolve(self.model_name, self.module))
-        related: QuerySet[R] = objects_on(model, instance.hub).filter(**{self.field: instance.pk})
+        related: QuerySet[R] = objects_on(self.target(), instance.hub).filter(
+            **{self.field: instance.pk}
+        )
         related._create_defaults = {self.field: instance.pk}
         # (relations) rows prefetch_related() stored answer it without a request
         prefetched = instance.__dict__.get("_prefetched", {}).get(self.name)
