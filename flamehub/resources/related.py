@@ -27,6 +27,7 @@ The machinery that batches relations over a whole query is
 from __future__ import annotations
 
 import contextvars
+import functools
 import typing
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -288,6 +289,7 @@ def load_deferred(instance: Resource, name: str) -> Any:
 def without_loading(function: Any) -> Any:
     """``function`` (a ``__repr__``) run so that no deferred field or relation loads."""
 
+    @functools.wraps(function)
     def wrapper(self: Any) -> Any:
         token = _NO_LOADING.set(True)
         try:
@@ -295,10 +297,6 @@ def without_loading(function: Any) -> Any:
         finally:
             _NO_LOADING.reset(token)
 
-    wrapper.__name__ = getattr(function, "__name__", "__repr__")
-    wrapper.__qualname__ = getattr(function, "__qualname__", "__repr__")
-    wrapper.__doc__ = getattr(function, "__doc__", None)
-    wrapper.__wrapped__ = function  # type: ignore[attr-defined]
     return wrapper
 
 
