@@ -16,6 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from flamehub.dialects import RAPIQ2_SINCE
+from flamehub.resources.fields import VersionRange
+
 from ._generations import CURRENT_FROM, CURRENT_MODEL_FROM, Generation, camel_to_snake
 
 __all__ = [
@@ -148,6 +151,10 @@ ALL_PERMISSIONS: dict[Generation, tuple[str, ...]] = {
 }
 
 
+#: The release range of a field every release of its generations has.
+_EVERY_RELEASE = VersionRange()
+
+
 @dataclass(frozen=True)
 class Field:
     """One column of a resource.
@@ -178,15 +185,13 @@ class Field:
     gens: frozenset[Generation] = BOTH
     legacy_name: str | None = None
     legacy: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
-    #: The Hub releases ``(since, until)`` that have the field (``None``: every release of
-    #: ``gens``); applied where the release is known (rendering and validating bodies).
-    releases: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None
+    #: The Hub releases that have the field (unbounded: every release of ``gens``);
+    #: applied where the release is known (rendering and validating bodies).
+    releases: VersionRange = _EVERY_RELEASE
 
     def in_release(self, version: tuple[int, int, int] | None) -> bool:
         """Whether the Hub release ``version`` (``None``: unknown) has this field."""
-        if version is None or self.releases is None:
-            return True
-        return self.releases[0] <= version < self.releases[1]
+        return version is None or self.releases.contains(version)
 
     def for_generation(self, generation: Generation) -> Field:
         """This field with the legacy overrides applied when ``generation`` is legacy."""
@@ -238,28 +243,27 @@ class View:
 
 @dataclass(frozen=True)
 class RangedViews:
-    """Views of the Hub releases ``since <= version < until`` where they differ from their
-    generation's (``Resource.views``); e.g. what 0.12.x answered before 0.13 changed it."""
+    """Views of the Hub releases in ``span`` where they differ from their generation's
+    (``Resource.views``); e.g. what 0.12.x answered before 0.13 changed it."""
 
-    since: tuple[int, int, int]
-    until: tuple[int, int, int]
+    span: VersionRange
     views: Mapping[str, View]
 
 
 #: The releases with the current data model and the answers of Hubs before 0.13 (recorded: 0.12.2
 #: and 0.12.7; from 0.8.22 on, the Hub source dates the model).
-PRE_0_13 = (CURRENT_MODEL_FROM, CURRENT_FROM)
-#: The 0.12.x releases shipping a camelCase authup (beta.54+, ``flamehub.dialects``); recorded
-#: with beta.56 (0.12.7).
-HUB_0_12_CAMEL_AUTHUP = ((0, 12, 3), (0, 13, 0))
+PRE_0_13 = VersionRange(CURRENT_MODEL_FROM, CURRENT_FROM)
+#: The 0.12.x releases shipping a camelCase authup (beta.54+: ``flamehub.dialects``'
+#: RAPIQ2_SINCE, the first Hub on it); recorded with beta.56 (0.12.7).
+HUB_0_12_CAMEL_AUTHUP = VersionRange(RAPIQ2_SINCE, CURRENT_FROM)
 #: Every release before / since the camelCase authup (for fields it added or dropped).
-BEFORE_CAMEL_AUTHUP = ((0, 0, 0), HUB_0_12_CAMEL_AUTHUP[0])
-SINCE_CAMEL_AUTHUP = (HUB_0_12_CAMEL_AUTHUP[0], (10**6, 0, 0))
+BEFORE_CAMEL_AUTHUP = VersionRange(until=RAPIQ2_SINCE)
+SINCE_CAMEL_AUTHUP = VersionRange(since=RAPIQ2_SINCE)
 
 
-def ranged(span: tuple[tuple[int, int, int], tuple[int, int, int]], **views: View) -> RangedViews:
-    """``RangedViews`` of the release span ``(since, until)``."""
-    return RangedViews(span[0], span[1], views)
+def ranged(span: VersionRange, **views: View) -> RangedViews:
+    """``RangedViews`` of the release ``span``."""
+    return RangedViews(span, views)
 
 
 @dataclass(frozen=True)
@@ -344,9 +348,9 @@ class Resource:
         """The response view ``name`` (list/get/create/update/delete) on ``generation``
         (of the Hub release ``version``, when its span declares one)."""
         if version is not None:
-            for span in self.ranged_views:
-                if span.since <= version < span.until and name in span.views:
-                    return span.views[name]
+            for ranged_views in self.ranged_views:
+                if ranged_views.span.contains(version) and name in ranged_views.views:
+                    return ranged_views.views[name]
         by_gen = self.views.get(generation, {})
         if name in by_gen:
             return by_gen[name]

@@ -61,7 +61,7 @@ def test_the_model_starts_where_the_client_dates_it() -> None:
     assert profile_of("0.8.13").model is Generation.LEGACY
     assert profile_of("0.12.2").model is profile_of("0.12.7").model is Generation.CURRENT
     # the fields dated by the camelCase authup start where flamehub.dialects ships it
-    since = ".".join(map(str, HUB_0_12_CAMEL_AUTHUP[0]))
+    since = ".".join(map(str, HUB_0_12_CAMEL_AUTHUP.since or ()))
     assert profile_of(since).service("auth").camel_case
     assert not profile_of("0.12.2").service("auth").camel_case
 
